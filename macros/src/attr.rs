@@ -1,0 +1,158 @@
+//! Parsing `#[security_logged(...)]` options. Every error is spanned on the offending token.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::meta::ParseNestedMeta;
+use syn::{Expr, Ident, LitStr, Path, Result};
+
+use crate::level::Level;
+
+/// How an `Err` is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrMode {
+    Loggable,
+    Display,
+    Debug,
+    Skip,
+}
+
+pub struct Options {
+    pub event: Option<LitStr>,
+    pub level: Option<(Level, Span)>,
+    pub who: Option<Expr>,
+    pub skip: Vec<Ident>,
+    pub ret_skip: Option<Span>,
+    pub err: Option<(ErrMode, Span)>,
+    pub fields: Vec<(Ident, Expr)>,
+    pub krate: Option<Path>,
+}
+
+const OPTIONS: &str = "event, level, who, skip, ret, err, fields, crate";
+
+impl Options {
+    pub fn parse(args: TokenStream) -> Result<Options> {
+        let mut opts = Options {
+            event: None,
+            level: None,
+            who: None,
+            skip: Vec::new(),
+            ret_skip: None,
+            err: None,
+            fields: Vec::new(),
+            krate: None,
+        };
+        let mut seen: Vec<String> = Vec::new();
+        let parser = syn::meta::parser(|meta| {
+            let name = meta
+                .path
+                .get_ident()
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            if seen.contains(&name) {
+                return Err(meta.error(format!("duplicate option `{name}`")));
+            }
+            match name.as_str() {
+                "event" => opts.event = Some(meta.value()?.parse()?),
+                "level" => {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    let level = Level::parse(&lit.value()).ok_or_else(|| {
+                        syn::Error::new(
+                            lit.span(),
+                            format!("unknown level {:?}; expected one of: {}", lit.value(), Level::NAMES),
+                        )
+                    })?;
+                    opts.level = Some((level, lit.span()));
+                }
+                "who" => opts.who = Some(meta.value()?.parse()?),
+                "skip" => opts.skip = parse_idents(&meta)?,
+                "ret" => {
+                    let value: Ident = meta.value()?.parse()?;
+                    if value != "skip" {
+                        return Err(syn::Error::new(
+                            value.span(),
+                            "expected `ret = skip` (the return value is recorded unless skipped)",
+                        ));
+                    }
+                    opts.ret_skip = Some(value.span());
+                }
+                "err" => {
+                    let value: Ident = meta.value()?.parse()?;
+                    let mode = match value.to_string().as_str() {
+                        "display" => ErrMode::Display,
+                        "debug" => ErrMode::Debug,
+                        "skip" => ErrMode::Skip,
+                        _ => {
+                            return Err(syn::Error::new(
+                                value.span(),
+                                "expected `err = display`, `err = debug` or `err = skip`",
+                            ));
+                        }
+                    };
+                    opts.err = Some((mode, meta.path.get_ident().map_or(value.span(), Ident::span)));
+                }
+                "fields" => opts.fields = parse_fields(&meta)?,
+                "crate" => {
+                    let value = meta.value()?;
+                    opts.krate = Some(if value.peek(LitStr) {
+                        value.parse::<LitStr>()?.parse()?
+                    } else {
+                        value.parse()?
+                    });
+                }
+                _ => {
+                    return Err(meta.error(format!(
+                        "unknown option `{}`; expected one of: {OPTIONS}",
+                        meta.path.to_token_stream().to_string().replace(' ', "")
+                    )));
+                }
+            }
+            seen.push(name);
+            Ok(())
+        });
+        syn::parse::Parser::parse2(parser, args)?;
+        Ok(opts)
+    }
+
+    /// The path generated code uses to reach the runtime's `__private` module's parent.
+    pub fn krate(&self) -> TokenStream {
+        match &self.krate {
+            Some(p) => p.to_token_stream(),
+            None => quote!(::seclog),
+        }
+    }
+}
+
+fn parse_idents(meta: &ParseNestedMeta) -> Result<Vec<Ident>> {
+    let mut idents: Vec<Ident> = Vec::new();
+    meta.parse_nested_meta(|inner| {
+        let ident = inner
+            .path
+            .get_ident()
+            .cloned()
+            .ok_or_else(|| inner.error("expected a parameter name"))?;
+        if idents.contains(&ident) {
+            return Err(inner.error(format!("`{ident}` is listed twice")));
+        }
+        idents.push(ident);
+        Ok(())
+    })?;
+    Ok(idents)
+}
+
+fn parse_fields(meta: &ParseNestedMeta) -> Result<Vec<(Ident, Expr)>> {
+    let mut fields: Vec<(Ident, Expr)> = Vec::new();
+    meta.parse_nested_meta(|inner| {
+        let key = inner
+            .path
+            .get_ident()
+            .cloned()
+            .ok_or_else(|| inner.error("expected `name = <expression>`"))?;
+        if fields.iter().any(|(k, _)| *k == key) {
+            return Err(inner.error(format!("duplicate field `{key}`")));
+        }
+        let value: Expr = inner.value()?.parse()?;
+        fields.push((key, value));
+        Ok(())
+    })?;
+    Ok(fields)
+}

@@ -1,0 +1,349 @@
+//! Code generation for `#[security_logged]`: parse → validate → expand.
+//!
+//! The user's function keeps its signature, attributes, docs and visibility. Its body runs
+//! unchanged inside a `move` closure (or an `async move` block), so `return` and `?` keep their
+//! meaning and errors in the body point at the user's code. Around it, generated code records
+//! the inputs before the body runs and the outcome after; a panic or a cancelled future is
+//! recorded by the invocation's `Drop`.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{
+    AttrStyle, Block, GenericArgument, Item, ItemFn, PathArguments, Result, ReturnType, Type,
+};
+
+use crate::attr::{ErrMode, Options};
+use crate::level::Level;
+use crate::params::{self, Binding, Mode};
+use crate::sensitive::sensitive_term;
+use crate::vocab::{self, EventError, EventNames};
+
+pub fn security_logged(args: TokenStream, input: TokenStream) -> Result<TokenStream> {
+    let opts = Options::parse(args)?;
+    let mut func = parse_fn(input)?;
+    let bindings = params::take(&mut func.sig, &opts.skip)?;
+    let plan = Plan::validate(&opts, &func)?;
+    Ok(expand(&opts, func, &bindings, &plan))
+}
+
+fn parse_fn(input: TokenStream) -> Result<ItemFn> {
+    let item: Item = syn::parse2(input)?;
+    let func = match item {
+        Item::Fn(f) => f,
+        Item::Verbatim(v) => {
+            return Err(syn::Error::new_spanned(
+                v,
+                "#[security_logged] needs a function with a body",
+            ));
+        }
+        other => {
+            let kind = item_kind(&other);
+            return Err(syn::Error::new(
+                first_token_span(&other),
+                format!(
+                    "#[security_logged] goes on functions and methods, not on {kind}\n\
+                     help: put it on the function whose calls should be recorded"
+                ),
+            ));
+        }
+    };
+    if let Some(c) = &func.sig.constness {
+        return Err(syn::Error::new(
+            c.span,
+            "#[security_logged] cannot wrap a `const fn`: a record is written at run time\n\
+             help: remove `const`, or log the function that calls it",
+        ));
+    }
+    if let Some(v) = &func.sig.variadic {
+        return Err(syn::Error::new(
+            v.dots.spans[0],
+            "#[security_logged] cannot wrap a variadic function",
+        ));
+    }
+    Ok(func)
+}
+
+fn item_kind(item: &Item) -> &'static str {
+    match item {
+        Item::Struct(_) => "a struct",
+        Item::Enum(_) => "an enum",
+        Item::Union(_) => "a union",
+        Item::Impl(_) => "an impl block (put it on the methods inside)",
+        Item::Trait(_) => "a trait",
+        Item::Mod(_) => "a module",
+        Item::Const(_) => "a const",
+        Item::Static(_) => "a static",
+        Item::Type(_) => "a type alias",
+        Item::Use(_) => "a use declaration",
+        Item::Macro(_) => "a macro invocation",
+        _ => "this item",
+    }
+}
+
+fn first_token_span(item: &Item) -> Span {
+    let tokens = match item {
+        Item::Struct(s) => s.struct_token.span,
+        Item::Enum(e) => e.enum_token.span,
+        Item::Union(u) => u.union_token.span,
+        Item::Impl(i) => i.impl_token.span,
+        Item::Trait(t) => t.trait_token.span,
+        Item::Mod(m) => m.mod_token.span,
+        Item::Const(c) => c.const_token.span,
+        Item::Static(s) => s.static_token.span,
+        Item::Type(t) => t.type_token.span,
+        Item::Use(u) => u.use_token.span,
+        other => other.span(),
+    };
+    tokens
+}
+
+/// What the return type means for the record.
+enum Returns {
+    /// `()` or no return type: no `output`.
+    Unit,
+    /// `Result<T, E>`: `output` from `Ok`, `error` from `Err`. Spans of `T` and `E`.
+    Result { ok: Option<Type>, ok_span: Span, err_span: Span },
+    /// Anything else: `output`.
+    Value(Span),
+}
+
+/// The validated decisions of one expansion.
+struct Plan {
+    names: EventNames,
+    levels: [Level; 4],
+    returns: Returns,
+    err: ErrMode,
+}
+
+impl Plan {
+    fn validate(opts: &Options, func: &ItemFn) -> Result<Plan> {
+        let names = match &opts.event {
+            Some(lit) => vocab::resolve(&lit.value()).map_err(|e| event_error(lit, e))?,
+            None => {
+                let name = func.sig.ident.to_string().trim_start_matches("r#").to_lowercase();
+                vocab::resolve(&name).unwrap_or_else(|_| EventNames::single(&name, Level::Info))
+            }
+        };
+        let success = opts.level.map_or(names.success_level, |(l, _)| l);
+        let failure = opts
+            .level
+            .map_or(names.failure_level, |(l, _)| l)
+            .max(Level::Warn);
+        let levels = [success, failure, failure.max(Level::Error), success];
+
+        let returns = match &func.sig.output {
+            ReturnType::Default => Returns::Unit,
+            ReturnType::Type(_, ty) if is_unit(ty) => Returns::Unit,
+            ReturnType::Type(_, ty) => match result_args(ty) {
+                Some((ok, err)) => Returns::Result {
+                    ok_span: ok.map_or(ty.span(), Spanned::span),
+                    err_span: err.map_or(ty.span(), Spanned::span),
+                    ok: ok.cloned(),
+                },
+                None => Returns::Value(ty.span()),
+            },
+        };
+        let err = match opts.err {
+            None => ErrMode::Loggable,
+            Some((mode, span)) => {
+                if !matches!(returns, Returns::Result { .. }) {
+                    return Err(syn::Error::new(
+                        span,
+                        "`err` applies only to functions that return `Result`",
+                    ));
+                }
+                mode
+            }
+        };
+        for (key, _) in &opts.fields {
+            if let Some(term) = sensitive_term(&key.to_string()) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!(
+                        "field `{key}` looks like a secret (its name contains `{term}`) and would be recorded in clear\n\
+                         help: leave it out, or record a value that is not secret under another name"
+                    ),
+                ));
+            }
+        }
+        Ok(Plan {
+            names,
+            levels,
+            returns,
+            err,
+        })
+    }
+}
+
+fn event_error(lit: &syn::LitStr, e: EventError) -> syn::Error {
+    let msg = match e {
+        EventError::Malformed => format!(
+            "event name {:?} is not valid: use lower-case letters, digits and `_ . : -`",
+            lit.value()
+        ),
+        EventError::Unknown { suggestion } => {
+            let mut m = format!(
+                "unknown security event {:?}: names under the OWASP vocabulary prefixes (authn_, authz_, session_, ...) must be in the vocabulary",
+                lit.value()
+            );
+            if let Some(s) = suggestion {
+                m.push_str(&format!("\nhelp: did you mean \"{s}\"?"));
+            }
+            m
+        }
+    };
+    syn::Error::new(lit.span(), msg)
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(t) if t.elems.is_empty())
+}
+
+/// `Some((T, E))` for a type spelled `Result<T, E>` (any path ending in `Result`, so
+/// `io::Result<T>` too; a missing `E` is `None`).
+fn result_args(ty: &Type) -> Option<(Option<&Type>, Option<&Type>)> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    Some((types.next(), types.next()))
+}
+
+/// Whether the type mentions `impl Trait`, which a `let` cannot name.
+fn has_impl_trait(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == "impl",
+        TokenTree::Group(g) => has_impl_trait(g.stream()),
+        _ => false,
+    })
+}
+
+fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> TokenStream {
+    let k = opts.krate();
+    let ItemFn {
+        attrs,
+        vis,
+        modifiers: _,
+        sig,
+        block,
+    } = func;
+    let Block { brace_token, stmts } = *block;
+    // syn keeps the body's inner attributes (`#![allow(...)]`) with the item's; they go back to
+    // the top of the function body.
+    let (inner_attrs, attrs): (Vec<_>, Vec<_>) = attrs
+        .into_iter()
+        .partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+    let body = quote_spanned!(brace_token.span=> { #(#stmts)* });
+
+    let fn_name = sig.ident.to_string();
+    let fn_name = fn_name.trim_start_matches("r#");
+    let events = [
+        &plan.names.success,
+        &plan.names.failure,
+        &plan.names.failure,
+        &plan.names.cancelled,
+    ];
+    let levels = plan.levels.map(|l| l.tokens(&k));
+    let line = quote_spanned!(sig.ident.span()=> ::core::line!());
+    let file = quote_spanned!(sig.ident.span()=> ::core::file!());
+
+    let inv = format_ident!("__seclog_inv");
+    let who = opts.who.as_ref().map(|who| {
+        quote_spanned!(who.span()=> #inv.who(&(#who));)
+    });
+    let inputs = bindings.iter().map(|b| {
+        let name = b.ident.to_string();
+        let name = name.trim_start_matches("r#");
+        let ident = &b.ident;
+        match b.mode {
+            Mode::Skip => quote!(),
+            Mode::Redact => quote!(#inv.input_redacted(#name);),
+            Mode::Record => quote_spanned!(b.ty_span=> #inv.input(#name, &#ident);),
+        }
+    });
+    let fields = opts.fields.iter().map(|(key, expr)| {
+        let name = key.to_string();
+        quote_spanned!(expr.span()=> #inv.field(#name, &(#expr));)
+    });
+
+    let ret_ty = match &sig.output {
+        ReturnType::Type(_, ty) if !has_impl_trait(ty.to_token_stream()) => Some(ty),
+        _ => None,
+    };
+    let annotation = ret_ty.map(|ty| quote!(: #ty));
+    let run = if sig.asyncness.is_some() {
+        quote!(async move #body.await)
+    } else {
+        quote!(#k::__private::call(move || #body))
+    };
+    let ret = format_ident!("__seclog_ret");
+    let finish = match &plan.returns {
+        Returns::Unit => quote!(#inv.finish_success();),
+        Returns::Value(_) if opts.ret_skip.is_some() => quote!(#inv.finish_success();),
+        Returns::Value(span) => quote_spanned!(*span=> #inv.finish_output(&#ret);),
+        Returns::Result {
+            ok,
+            ok_span,
+            err_span,
+        } => {
+            let on_ok = if opts.ret_skip.is_some() || ok.as_ref().is_some_and(is_unit) {
+                quote!(#inv.finish_success())
+            } else {
+                quote_spanned!(*ok_span=> #inv.finish_output(__seclog_ok))
+            };
+            let on_err = match plan.err {
+                ErrMode::Loggable => quote_spanned!(*err_span=> #inv.finish_error(__seclog_err)),
+                ErrMode::Display => {
+                    quote_spanned!(*err_span=> #inv.finish_error_display(__seclog_err))
+                }
+                ErrMode::Debug => quote_spanned!(*err_span=> #inv.finish_error_debug(__seclog_err)),
+                ErrMode::Skip => quote!(#inv.finish_failure()),
+            };
+            quote! {
+                match &#ret {
+                    ::core::result::Result::Ok(__seclog_ok) => #on_ok,
+                    ::core::result::Result::Err(__seclog_err) => #on_err,
+                }
+            }
+        }
+    };
+
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #(#inner_attrs)*
+            static __SECLOG_CALLSITE: #k::__private::Callsite =
+                #k::__private::Callsite::new(#k::__private::CallsiteMeta {
+                    fn_path: ::core::concat!(::core::module_path!(), "::", #fn_name),
+                    file: #file,
+                    line: #line,
+                    crate_name: match ::core::option_env!("CARGO_PKG_NAME") {
+                        ::core::option::Option::Some(name) => name,
+                        ::core::option::Option::None => "unknown",
+                    },
+                    crate_version: match ::core::option_env!("CARGO_PKG_VERSION") {
+                        ::core::option::Option::Some(version) => version,
+                        ::core::option::Option::None => "unknown",
+                    },
+                    events: [#(#events),*],
+                    levels: [#(#levels),*],
+                });
+            let mut #inv = #k::__private::Invocation::start(&__SECLOG_CALLSITE);
+            #who
+            #(#inputs)*
+            #(#fields)*
+            let #ret #annotation = #run;
+            #finish
+            #ret
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Parameters: which are recorded and how, from parameter attributes (`#[skip]`, `#[redact]`,
+//! `#[public]`) and the `skip(...)` option. The attributes are removed from the signature.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, Ident, Pat, Result, Signature};
+
+use crate::sensitive::sensitive_term;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Recorded with its `Loggable` form.
+    Record,
+    /// Recorded as `"[REDACTED]"`.
+    Redact,
+    /// Not recorded.
+    Skip,
+}
+
+/// One name a parameter binds: `req` in `req: Req`, or `a` and `b` in `(a, b): (u8, u8)`.
+pub struct Binding {
+    pub ident: Ident,
+    /// Where errors about the value's type point: the parameter's type.
+    pub ty_span: Span,
+    pub mode: Mode,
+    /// Marked `#[public]`: a sensitive-looking name whose value is not secret.
+    pub public: bool,
+}
+
+/// Collects the bindings of `sig`'s parameters and strips seclog's attributes from them.
+pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
+    let mut bindings = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    let mut push_err = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    for arg in &mut sig.inputs {
+        match arg {
+            FnArg::Receiver(r) => {
+                // `self` is never recorded; `#[skip]` on it is accepted and changes nothing.
+                if let Err(e) = take_attrs(&mut r.attrs) {
+                    push_err(e);
+                }
+            }
+            FnArg::Typed(pt) => {
+                let attrs = match take_attrs(&mut pt.attrs) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        push_err(e);
+                        continue;
+                    }
+                };
+                let mut idents = Vec::new();
+                collect_idents(&pt.pat, &mut idents);
+                for ident in idents {
+                    bindings.push(Binding {
+                        ident,
+                        ty_span: pt.ty.span(),
+                        mode: attrs.mode,
+                        public: attrs.public,
+                    });
+                }
+            }
+        }
+    }
+    for name in skip {
+        match bindings.iter_mut().find(|b| b.ident == *name) {
+            Some(b) => b.mode = Mode::Skip,
+            None => push_err(syn::Error::new(
+                name.span(),
+                format!("`skip({name})`: this function has no parameter named `{name}`"),
+            )),
+        }
+    }
+    for b in &bindings {
+        if b.mode == Mode::Record && !b.public {
+            if let Some(term) = sensitive_term(&b.ident.to_string()) {
+                push_err(syn::Error::new(
+                    b.ident.span(),
+                    format!(
+                        "parameter `{name}` looks like a secret (its name contains `{term}`) and would be recorded in clear\n\
+                         help: record it as \"[REDACTED]\" with `#[redact] {name}: ...`, leave it out with `#[skip]`, \
+                         or mark it `#[public]` if its value is not secret",
+                        name = b.ident
+                    ),
+                ));
+            }
+        }
+    }
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(bindings),
+    }
+}
+
+struct ParamAttrs {
+    mode: Mode,
+    public: bool,
+}
+
+/// Removes `#[skip]`, `#[redact]` and `#[public]` from `attrs`, keeping any others.
+fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
+    let mut out = ParamAttrs {
+        mode: Mode::Record,
+        public: false,
+    };
+    let mut seen: Option<(&'static str, Span)> = None;
+    let mut kept = Vec::with_capacity(attrs.len());
+    for attr in attrs.drain(..) {
+        let name = if attr.path().is_ident("skip") {
+            "skip"
+        } else if attr.path().is_ident("redact") {
+            "redact"
+        } else if attr.path().is_ident("public") {
+            "public"
+        } else {
+            kept.push(attr);
+            continue;
+        };
+        if let Some((first, _)) = seen {
+            return Err(syn::Error::new(
+                attr.span(),
+                format!("`#[{name}]` conflicts with `#[{first}]` on the same parameter; keep one"),
+            ));
+        }
+        seen = Some((name, attr.span()));
+        match name {
+            "skip" => {
+                attr.meta.require_path_only()?;
+                out.mode = Mode::Skip;
+            }
+            "redact" => {
+                if let syn::Meta::List(list) = &attr.meta {
+                    return Err(syn::Error::new(
+                        list.tokens.span(),
+                        format!(
+                            "unknown redaction strategy `{}`; use `#[redact]`",
+                            list.tokens
+                        ),
+                    ));
+                }
+                attr.meta.require_path_only()?;
+                out.mode = Mode::Redact;
+            }
+            _ => {
+                attr.meta.require_path_only()?;
+                out.public = true;
+            }
+        }
+    }
+    *attrs = kept;
+    Ok(out)
+}
+
+/// The names a pattern binds, in order.
+fn collect_idents(pat: &Pat, out: &mut Vec<Ident>) {
+    match pat {
+        Pat::Ident(p) => {
+            out.push(p.ident.clone());
+            if let Some((_, sub)) = &p.subpat {
+                collect_idents(sub, out);
+            }
+        }
+        Pat::Tuple(p) => p.elems.iter().for_each(|e| collect_idents(e, out)),
+        Pat::TupleStruct(p) => p.elems.iter().for_each(|e| collect_idents(e, out)),
+        Pat::Struct(p) => p.fields.iter().for_each(|f| collect_idents(&f.pat, out)),
+        Pat::Slice(p) => p.elems.iter().for_each(|e| collect_idents(e, out)),
+        Pat::Reference(p) => collect_idents(&p.pat, out),
+        Pat::Paren(p) => collect_idents(&p.pat, out),
+        Pat::Type(p) => collect_idents(&p.pat, out),
+        _ => {}
+    }
+}

@@ -1,0 +1,139 @@
+//! The sensitive-name check: a value whose name says it is a secret must be redacted, skipped
+//! or declared public, or the code does not compile.
+
+/// Terms matched anywhere in the name once lower-cased with `_` and `-` removed.
+const ANYWHERE: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+    "accesskey",
+    "clientsecret",
+    "socialsecurity",
+    "creditcard",
+    "cardnumber",
+    "ccnumber",
+    "accountnumber",
+    "routingnumber",
+    "authorization",
+    "cookie",
+    "sessionid",
+    "mfacode",
+    "taxid",
+    "passport",
+];
+
+/// Short terms, matched only as a whole word of the name (`user_pin`, `pinCode`), so that
+/// `spinner`, `company` or `hotpath` do not trip the check.
+const WHOLE_WORD: &[&str] = &["pwd", "ssn", "pan", "cvv", "cvc", "pin", "iban", "otp"];
+
+/// The term that makes `name` look sensitive, if any.
+pub fn sensitive_term(name: &str) -> Option<&'static str> {
+    let name = name.strip_prefix("r#").unwrap_or(name);
+    let squashed: String = name
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    if let Some(t) = ANYWHERE.iter().find(|t| squashed.contains(**t)) {
+        return Some(t);
+    }
+    words(name).find_map(|w| {
+        WHOLE_WORD
+            .iter()
+            .find(|t| w == **t || w.strip_suffix('s') == Some(**t))
+            .copied()
+    })
+}
+
+/// Splits `userPinCode2`, `user_pin_code`, `HTTPCookie` into lower-case words.
+fn words(name: &str) -> impl Iterator<Item = String> + '_ {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let boundary = match prev {
+            Some(p) if p.is_alphanumeric() => {
+                (p.is_lowercase() && c.is_uppercase())
+                    || (p.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase))
+                    || (p.is_ascii_digit() != c.is_ascii_digit())
+            }
+            _ => false,
+        };
+        if boundary && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words.into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_secret_names() {
+        for name in [
+            "password",
+            "new_password",
+            "api_key",
+            "apiKey",
+            "userToken",
+            "session_id",
+            "sessionId",
+            "card_number",
+            "cvv",
+            "cvv2",
+            "ssn",
+            "user_pin",
+            "pinCode",
+            "otp",
+            "client_secret",
+            "Authorization",
+            "set-cookie",
+            "iban",
+            "passport_no",
+            "mfa_code",
+            "r#token",
+        ] {
+            assert!(sensitive_term(name).is_some(), "{name} should be flagged");
+        }
+    }
+
+    #[test]
+    fn keeps_ordinary_names() {
+        for name in [
+            "spinner",
+            "company",
+            "hotpath",
+            "username",
+            "email",
+            "pinned",
+            "expand",
+            "options",
+            "topping",
+            "span",
+            "lesson",
+            "author",
+            "order_id",
+            "amount",
+        ] {
+            assert_eq!(sensitive_term(name), None, "{name} should not be flagged");
+        }
+    }
+}

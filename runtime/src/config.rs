@@ -1,0 +1,266 @@
+//! Configuration: limits, the service's identity, and where records go.
+//!
+//! Set once per process with [`builder`] or [`init`]; with no set-up at all, the same defaults
+//! apply and records go to stdout as JSON lines.
+
+use std::fmt;
+
+use crate::dispatch::{self, Dispatcher};
+use crate::sink::{self, Sink};
+
+/// Size limits that keep one record bounded whatever the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// A longer string is cut on a character boundary and marked `…[truncated from N bytes]`.
+    /// Default 4096.
+    pub max_string_bytes: usize,
+    /// A longer collection keeps its first items and ends with a `…[truncated from N items]`
+    /// mark. Default 256.
+    pub max_items: usize,
+    /// Values nested deeper are written as `"[depth limit]"`. Default 32.
+    pub max_depth: usize,
+    /// Once a record holds this many bytes, further values are written as
+    /// `"[record size limit]"`: many strings at their limit cannot add up to a huge line.
+    /// Default 65536.
+    pub max_record_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_string_bytes: 4096,
+            max_items: 256,
+            max_depth: 32,
+            max_record_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Starts a configuration; finish it with [`Builder::install`].
+///
+/// ```no_run
+/// let _guard = seclog::builder()
+///     .service("shop", "0.3.1")
+///     .sink(seclog::sink::Stderr)
+///     .install()
+///     .expect("seclog is installed once");
+/// ```
+pub fn builder() -> Builder {
+    Builder::default()
+}
+
+/// Configures seclog from the environment and installs it. See [`Builder::from_env`] for the
+/// variables read.
+///
+/// ```no_run
+/// let _guard = seclog::init().expect("valid SECLOG_* variables");
+/// ```
+pub fn init() -> Result<Guard, InitError> {
+    builder().from_env()?.install()
+}
+
+/// The configuration being built. See [`builder`].
+#[must_use = "a builder does nothing until `install` is called"]
+pub struct Builder {
+    pub(crate) service: Option<String>,
+    pub(crate) version: Option<String>,
+    pub(crate) limits: Limits,
+    pub(crate) sink: Box<dyn Sink>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            service: None,
+            version: None,
+            limits: Limits::default(),
+            sink: Box::new(sink::Stdout),
+        }
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("service", &self.service)
+            .field("version", &self.version)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Builder {
+    /// The service name and version recorded under `where`. Without it, each record names the
+    /// crate and version of the function that produced it.
+    pub fn service(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.service = Some(name.into());
+        self.version = Some(version.into());
+        self
+    }
+
+    /// Where records are written. Default: [`sink::Stdout`].
+    pub fn sink(mut self, sink: impl Sink) -> Self {
+        self.sink = Box::new(sink);
+        self
+    }
+
+    /// The size limits of a record. Default: [`Limits::default`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Reads the environment into this configuration:
+    ///
+    /// | variable | meaning |
+    /// |---|---|
+    /// | `SECLOG_SERVICE` | service name under `where` |
+    /// | `SECLOG_SERVICE_VERSION` | service version under `where` |
+    /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr` or `none` |
+    /// | `SECLOG_MAX_STRING_BYTES` | string limit (default 4096) |
+    /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
+    ///
+    /// An unset variable keeps the current value; an invalid one is an error that names it.
+    pub fn from_env(self) -> Result<Self, InitError> {
+        self.from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub(crate) fn from_lookup(
+        mut self,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, InitError> {
+        if let Some(v) = get("SECLOG_SERVICE") {
+            self.service = Some(v);
+        }
+        if let Some(v) = get("SECLOG_SERVICE_VERSION") {
+            self.version = Some(v);
+        }
+        if let Some(v) = get("SECLOG_OUTPUT") {
+            self.sink = match v.as_str() {
+                "stdout" => Box::new(sink::Stdout),
+                "stderr" => Box::new(sink::Stderr),
+                "none" => Box::new(sink::Discard),
+                _ => return Err(InitError::invalid("SECLOG_OUTPUT", v, "expected stdout, stderr or none")),
+            };
+        }
+        if let Some(v) = get("SECLOG_MAX_STRING_BYTES") {
+            self.limits.max_string_bytes = parse_limit("SECLOG_MAX_STRING_BYTES", v)?;
+        }
+        if let Some(v) = get("SECLOG_MAX_ITEMS") {
+            self.limits.max_items = parse_limit("SECLOG_MAX_ITEMS", v)?;
+        }
+        Ok(self)
+    }
+
+    /// Installs this configuration for the whole process. Records emitted before it used the
+    /// defaults. Fails if a configuration was already installed.
+    pub fn install(self) -> Result<Guard, InitError> {
+        dispatch::install(Dispatcher::new(self, true))?;
+        Ok(Guard { _private: () })
+    }
+}
+
+fn parse_limit(var: &'static str, v: String) -> Result<usize, InitError> {
+    match v.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(InitError::invalid(var, v, "expected a positive whole number")),
+    }
+}
+
+/// Flushes the sink when dropped: keep it alive for the life of `main`.
+#[must_use = "dropping the guard at once flushes and ends nothing useful; bind it: `let _guard = ...`"]
+#[derive(Debug)]
+pub struct Guard {
+    _private: (),
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        dispatch::flush();
+    }
+}
+
+/// Why seclog could not be configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InitError {
+    /// A configuration was already installed in this process.
+    AlreadyInstalled,
+    /// An environment variable holds a value seclog cannot use.
+    InvalidEnv {
+        /// The variable's name.
+        var: &'static str,
+        /// What it holds.
+        value: String,
+        /// What was expected.
+        expected: &'static str,
+    },
+}
+
+impl InitError {
+    fn invalid(var: &'static str, value: String, expected: &'static str) -> Self {
+        InitError::InvalidEnv {
+            var,
+            value,
+            expected,
+        }
+    }
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::AlreadyInstalled => {
+                f.write_str("seclog is already installed in this process; install it once, at start-up")
+            }
+            InitError::InvalidEnv {
+                var,
+                value,
+                expected,
+            } => write!(f, "{var}={value:?} is not valid: {expected}"),
+        }
+    }
+}
+
+impl std::error::Error for InitError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn reads_the_environment() {
+        let b = builder()
+            .from_lookup(env(&[
+                ("SECLOG_SERVICE", "shop"),
+                ("SECLOG_SERVICE_VERSION", "1.2.3"),
+                ("SECLOG_OUTPUT", "none"),
+                ("SECLOG_MAX_STRING_BYTES", "100"),
+                ("SECLOG_MAX_ITEMS", "7"),
+            ]))
+            .unwrap();
+        assert_eq!(b.service.as_deref(), Some("shop"));
+        assert_eq!(b.version.as_deref(), Some("1.2.3"));
+        assert_eq!(b.limits.max_string_bytes, 100);
+        assert_eq!(b.limits.max_items, 7);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        let e = builder()
+            .from_lookup(env(&[("SECLOG_OUTPUT", "ftp")]))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SECLOG_OUTPUT=\"ftp\" is not valid: expected stdout, stderr or none"
+        );
+        let e = builder()
+            .from_lookup(env(&[("SECLOG_MAX_ITEMS", "0")]))
+            .unwrap_err();
+        assert!(e.to_string().starts_with("SECLOG_MAX_ITEMS=\"0\""));
+    }
+}

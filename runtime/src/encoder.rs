@@ -1,0 +1,548 @@
+//! The JSON value writer that every [`Loggable`] value goes through.
+//!
+//! It writes straight into the record's buffer (no intermediate tree), escapes every string so
+//! that a record stays one inert line, and applies the size [`Limits`] so that no input can blow
+//! up the log.
+
+use std::fmt;
+
+use crate::config::Limits;
+use crate::loggable::Loggable;
+use crate::redact;
+
+/// Writes one JSON value into a record, with escaping and [`Limits`] applied.
+///
+/// A [`Loggable`] implementation receives an `Encoder` and must write exactly one value with
+/// it: a scalar (`str`, `u64`, `bool`, ...), [`redacted`](Encoder::redacted), or a container
+/// opened with [`object`](Encoder::object) / [`array`](Encoder::array).
+///
+/// ```
+/// use seclog::{Encoder, Loggable};
+///
+/// struct Point { x: i32, y: i32 }
+///
+/// impl Loggable for Point {
+///     fn log(&self, out: &mut Encoder<'_>) {
+///         let mut obj = out.object();
+///         obj.field("x", &self.x);
+///         obj.field("y", &self.y);
+///     }
+/// }
+///
+/// assert_eq!(seclog::to_json(&Point { x: 1, y: -2 }), r#"{"x":1,"y":-2}"#);
+/// ```
+pub struct Encoder<'a> {
+    buf: &'a mut Vec<u8>,
+    limits: Limits,
+    depth: usize,
+}
+
+impl<'a> Encoder<'a> {
+    pub(crate) fn new(buf: &'a mut Vec<u8>, limits: Limits) -> Self {
+        Encoder {
+            buf,
+            limits,
+            depth: 0,
+        }
+    }
+
+    /// The limits in force for this record.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Writes a nested [`Loggable`] value (nesting deeper than the depth limit is cut).
+    pub fn value<T: Loggable + ?Sized>(&mut self, value: &T) {
+        if self.depth >= self.limits.max_depth {
+            self.buf.extend_from_slice(b"\"[depth limit]\"");
+            return;
+        }
+        if self.buf.len() >= self.limits.max_record_bytes {
+            self.buf.extend_from_slice(b"\"[record size limit]\"");
+            return;
+        }
+        self.depth += 1;
+        value.log(self);
+        self.depth -= 1;
+    }
+
+    /// Writes a string, escaped, cut to the string limit on a character boundary.
+    pub fn str(&mut self, s: &str) {
+        write_str_limited(self.buf, s, self.limits.max_string_bytes);
+    }
+
+    /// Writes the `Display` form of a value as a string, escaped and cut like [`str`](Self::str).
+    pub fn display(&mut self, value: &dyn fmt::Display) {
+        self.formatted(format_args!("{value}"));
+    }
+
+    /// Writes the `Debug` form of a value as a string, escaped and cut like [`str`](Self::str).
+    ///
+    /// `Debug` output prints every field: use it only for types that hold no secret.
+    pub fn debug(&mut self, value: &dyn fmt::Debug) {
+        self.formatted(format_args!("{value:?}"));
+    }
+
+    fn formatted(&mut self, args: fmt::Arguments<'_>) {
+        if let Some(s) = args.as_str() {
+            return self.str(s);
+        }
+        self.buf.push(b'"');
+        let mut w = LimitedWriter {
+            buf: self.buf,
+            room: self.limits.max_string_bytes,
+            total: 0,
+        };
+        // A `Display` impl that fails leaves what it wrote so far; the string stays valid.
+        let _ = fmt::write(&mut w, args);
+        let total = w.total;
+        if total > self.limits.max_string_bytes {
+            write_cut_mark(self.buf, total, "bytes");
+        }
+        self.buf.push(b'"');
+    }
+
+    /// Writes `"[REDACTED]"`: the value is withheld, its length and shape too.
+    pub fn redacted(&mut self) {
+        redact::write_redacted(self.buf);
+    }
+
+    /// Writes `null`.
+    pub fn null(&mut self) {
+        self.buf.extend_from_slice(b"null");
+    }
+
+    /// Writes `true` or `false`.
+    pub fn bool(&mut self, v: bool) {
+        self.buf
+            .extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    /// Writes an unsigned integer.
+    pub fn u64(&mut self, v: u64) {
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// Writes a signed integer.
+    pub fn i64(&mut self, v: i64) {
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// Writes a 128-bit unsigned integer.
+    pub fn u128(&mut self, v: u128) {
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// Writes a 128-bit signed integer.
+    pub fn i128(&mut self, v: i128) {
+        self.buf
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+
+    /// Writes a float; JSON has no NaN or infinity, so those are written as the strings
+    /// `"NaN"`, `"inf"` and `"-inf"`.
+    pub fn f64(&mut self, v: f64) {
+        if v.is_finite() {
+            self.buf
+                .extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+        } else {
+            self.non_finite(v.is_nan(), v > 0.0);
+        }
+    }
+
+    /// Writes a float at `f32` precision (see [`f64`](Self::f64)).
+    pub fn f32(&mut self, v: f32) {
+        if v.is_finite() {
+            self.buf
+                .extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+        } else {
+            self.non_finite(v.is_nan(), v > 0.0);
+        }
+    }
+
+    fn non_finite(&mut self, nan: bool, positive: bool) {
+        if nan {
+            self.buf.extend_from_slice(b"\"NaN\"");
+        } else if positive {
+            self.buf.extend_from_slice(b"\"inf\"");
+        } else {
+            self.buf.extend_from_slice(b"\"-inf\"");
+        }
+    }
+
+    /// Opens a JSON object; it is closed when the returned [`Object`] is dropped.
+    pub fn object(&mut self) -> Object<'_, 'a> {
+        self.buf.push(b'{');
+        Object {
+            enc: self,
+            count: 0,
+        }
+    }
+
+    /// Opens a JSON array; it is closed when the returned [`Array`] is dropped.
+    pub fn array(&mut self) -> Array<'_, 'a> {
+        self.buf.push(b'[');
+        Array {
+            enc: self,
+            count: 0,
+        }
+    }
+
+    /// Writes a sequence of `len` items as an array, at most the item limit of them.
+    ///
+    /// Only the items written are visited, so a huge collection costs no more than the limit.
+    pub fn seq<I>(&mut self, len: usize, items: I)
+    where
+        I: IntoIterator,
+        I::Item: Loggable,
+    {
+        let mut arr = self.array();
+        for item in items.into_iter().take(arr.enc.limits.max_items) {
+            arr.item(&item);
+        }
+        arr.count = arr.count.max(len);
+    }
+
+    /// Writes `len` key/value pairs as an object, at most the item limit of them.
+    pub fn map<I, K, V>(&mut self, len: usize, entries: I)
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: LogKey,
+        V: Loggable,
+    {
+        let mut obj = self.object();
+        for (k, v) in entries.into_iter().take(obj.enc.limits.max_items) {
+            k.with_key(&mut |key| obj.field(key, &v));
+        }
+        obj.count = obj.count.max(len);
+    }
+}
+
+/// A key of a map that is written as a JSON object: string-like or a number.
+pub trait LogKey {
+    /// Calls `f` with the key as a string.
+    fn with_key(&self, f: &mut dyn FnMut(&str));
+}
+
+impl LogKey for str {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        f(self)
+    }
+}
+impl LogKey for String {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        f(self)
+    }
+}
+impl LogKey for char {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        f(self.encode_utf8(&mut [0; 4]))
+    }
+}
+impl LogKey for bool {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        f(if *self { "true" } else { "false" })
+    }
+}
+impl<K: LogKey + ?Sized> LogKey for &K {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        (**self).with_key(f)
+    }
+}
+impl<K: LogKey + ?Sized> LogKey for Box<K> {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        (**self).with_key(f)
+    }
+}
+impl<K: LogKey + ?Sized> LogKey for std::rc::Rc<K> {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        (**self).with_key(f)
+    }
+}
+impl<K: LogKey + ?Sized> LogKey for std::sync::Arc<K> {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        (**self).with_key(f)
+    }
+}
+impl LogKey for std::borrow::Cow<'_, str> {
+    fn with_key(&self, f: &mut dyn FnMut(&str)) {
+        f(self)
+    }
+}
+macro_rules! int_keys {
+    ($($t:ty)*) => {$(
+        impl LogKey for $t {
+            fn with_key(&self, f: &mut dyn FnMut(&str)) {
+                f(itoa::Buffer::new().format(*self))
+            }
+        }
+    )*};
+}
+int_keys!(u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize);
+
+/// An open JSON object inside an [`Encoder`]; closed on drop.
+pub struct Object<'e, 'a> {
+    enc: &'e mut Encoder<'a>,
+    count: usize,
+}
+
+impl Object<'_, '_> {
+    fn key(&mut self, key: &str) -> bool {
+        self.count += 1;
+        if self.count > self.enc.limits.max_items {
+            return false;
+        }
+        if self.count > 1 {
+            self.enc.buf.push(b',');
+        }
+        write_str_limited(self.enc.buf, key, self.enc.limits.max_string_bytes);
+        self.enc.buf.push(b':');
+        true
+    }
+
+    /// Writes `"key": value`.
+    pub fn field<T: Loggable + ?Sized>(&mut self, key: &str, value: &T) {
+        if self.key(key) {
+            self.enc.value(value);
+        }
+    }
+
+    /// Writes `"key": "[REDACTED]"`.
+    pub fn redacted_field(&mut self, key: &str) {
+        if self.key(key) {
+            self.enc.redacted();
+        }
+    }
+
+    /// Writes `"key":` and lets `f` write the value.
+    pub fn field_with(&mut self, key: &str, f: impl FnOnce(&mut Encoder<'_>)) {
+        if self.key(key) {
+            f(self.enc);
+        }
+    }
+
+    /// Closes the object (dropping it does the same).
+    pub fn finish(self) {}
+}
+
+impl Drop for Object<'_, '_> {
+    fn drop(&mut self) {
+        if self.count > self.enc.limits.max_items {
+            self.enc.buf.push(b',');
+            write_str_limited(self.enc.buf, "…", usize::MAX);
+            self.enc.buf.push(b':');
+            self.enc.buf.push(b'"');
+            write_cut_mark(self.enc.buf, self.count, "items");
+            self.enc.buf.push(b'"');
+        }
+        self.enc.buf.push(b'}');
+    }
+}
+
+/// An open JSON array inside an [`Encoder`]; closed on drop.
+pub struct Array<'e, 'a> {
+    enc: &'e mut Encoder<'a>,
+    count: usize,
+}
+
+impl Array<'_, '_> {
+    fn next(&mut self) -> bool {
+        self.count += 1;
+        if self.count > self.enc.limits.max_items {
+            return false;
+        }
+        if self.count > 1 {
+            self.enc.buf.push(b',');
+        }
+        true
+    }
+
+    /// Appends a value.
+    pub fn item<T: Loggable + ?Sized>(&mut self, value: &T) {
+        if self.next() {
+            self.enc.value(value);
+        }
+    }
+
+    /// Appends `"[REDACTED]"`.
+    pub fn redacted_item(&mut self) {
+        if self.next() {
+            self.enc.redacted();
+        }
+    }
+
+    /// Closes the array (dropping it does the same).
+    pub fn finish(self) {}
+}
+
+impl Drop for Array<'_, '_> {
+    fn drop(&mut self) {
+        if self.count > self.enc.limits.max_items {
+            self.enc.buf.extend_from_slice(b",\"");
+            write_cut_mark(self.enc.buf, self.count, "items");
+            self.enc.buf.push(b'"');
+        }
+        self.enc.buf.push(b']');
+    }
+}
+
+/// The mark that ends a cut string or collection: `…[truncated from N bytes]`.
+fn write_cut_mark(buf: &mut Vec<u8>, total: usize, unit: &str) {
+    buf.extend_from_slice("…[truncated from ".as_bytes());
+    buf.extend_from_slice(itoa::Buffer::new().format(total).as_bytes());
+    buf.push(b' ');
+    buf.extend_from_slice(unit.as_bytes());
+    buf.push(b']');
+}
+
+/// Writes `s` as a JSON string, cut at `max` bytes on a character boundary and marked.
+pub(crate) fn write_str_limited(buf: &mut Vec<u8>, s: &str, max: usize) {
+    buf.push(b'"');
+    if s.len() <= max {
+        escape_into(buf, s);
+    } else {
+        escape_into(buf, &s[..floor_char_boundary(s, max)]);
+        write_cut_mark(buf, s.len(), "bytes");
+    }
+    buf.push(b'"');
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A `fmt::Write` that escapes into the buffer and stops writing at `room` bytes.
+struct LimitedWriter<'b> {
+    buf: &'b mut Vec<u8>,
+    room: usize,
+    total: usize,
+}
+
+impl fmt::Write for LimitedWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.total += s.len();
+        if self.room >= s.len() {
+            self.room -= s.len();
+            escape_into(self.buf, s);
+        } else if self.room > 0 {
+            escape_into(self.buf, &s[..floor_char_boundary(s, self.room)]);
+            self.room = 0;
+        }
+        Ok(())
+    }
+}
+
+// What a byte needs: 0 = copy as is, 1 = ASCII escape, 2 = lead byte of a character that may
+// need a \u escape (C1 controls, bidi and zero-width format characters, BOM).
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = 1;
+        i += 1;
+    }
+    t[b'"' as usize] = 1;
+    t[b'\\' as usize] = 1;
+    t[0x7f] = 1;
+    t[0xc2] = 2;
+    t[0xe2] = 2;
+    t[0xef] = 2;
+    t
+}
+static CLASS: [u8; 256] = byte_classes();
+
+/// Characters outside ASCII that are escaped: they are invisible or reorder text on screen, so
+/// raw they could make a record read differently from what it holds.
+fn needs_unicode_escape(c: char) -> bool {
+    matches!(c,
+        '\u{80}'..='\u{9f}'          // C1 controls
+        | '\u{200b}'..='\u{200f}'    // zero-width, LRM, RLM
+        | '\u{2028}'..='\u{202e}'    // line/paragraph separators, bidi embeddings and overrides
+        | '\u{2060}'..='\u{2069}'    // word joiner, invisible operators, bidi isolates
+        | '\u{feff}'                 // BOM / zero-width no-break space
+        | '\u{fff9}'..='\u{fffb}') // interlinear annotations
+}
+
+/// Appends `s` JSON-escaped (without quotes).
+pub(crate) fn escape_into(buf: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match CLASS[b as usize] {
+            0 => i += 1,
+            1 => {
+                buf.extend_from_slice(&bytes[start..i]);
+                match b {
+                    b'"' => buf.extend_from_slice(b"\\\""),
+                    b'\\' => buf.extend_from_slice(b"\\\\"),
+                    b'\n' => buf.extend_from_slice(b"\\n"),
+                    b'\r' => buf.extend_from_slice(b"\\r"),
+                    b'\t' => buf.extend_from_slice(b"\\t"),
+                    _ => write_u_escape(buf, b as u32),
+                }
+                i += 1;
+                start = i;
+            }
+            _ => {
+                // `i` is a char boundary: only lead bytes are classed 2.
+                let c = s[i..].chars().next().unwrap_or('\u{fffd}');
+                let len = c.len_utf8();
+                if needs_unicode_escape(c) {
+                    buf.extend_from_slice(&bytes[start..i]);
+                    write_u_escape(buf, c as u32);
+                    start = i + len;
+                }
+                i += len;
+            }
+        }
+    }
+    buf.extend_from_slice(&bytes[start..]);
+}
+
+fn write_u_escape(buf: &mut Vec<u8>, c: u32) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.extend_from_slice(b"\\u");
+    for shift in [12, 8, 4, 0] {
+        buf.push(HEX[((c >> shift) & 0xf) as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn esc(s: &str) -> String {
+        let mut b = Vec::new();
+        escape_into(&mut b, s);
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn escapes_controls_quotes_and_format_characters() {
+        assert_eq!(esc("a\"b\\c"), r#"a\"b\\c"#);
+        assert_eq!(esc("x\r\ny\t\0\u{1b}[31m"), r"x\r\ny\t\u0000\u001b[31m");
+        assert_eq!(esc("\u{7f}\u{85}"), r"\u007f\u0085");
+        assert_eq!(esc("abc\u{202e}cba"), r"abc\u202ecba");
+        assert_eq!(esc("\u{2028}\u{feff}"), r"\u2028\ufeff");
+        // Ordinary non-ASCII text, including characters sharing the lead bytes, is kept.
+        assert_eq!(esc("héllo — “ok” ½ ￥ 😀"), "héllo — “ok” ½ ￥ 😀");
+    }
+
+    #[test]
+    fn cuts_on_char_boundary_and_marks() {
+        let mut b = Vec::new();
+        write_str_limited(&mut b, "ééé", 3);
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            "\"é…[truncated from 6 bytes]\""
+        );
+    }
+}

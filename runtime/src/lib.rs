@@ -1,0 +1,46 @@
+//! The runtime of [seclog](https://docs.rs/seclog): records, [`Loggable`], redaction, sinks
+//! and capture for tests.
+//!
+//! Depend on the `seclog` facade rather than on this crate: it re-exports everything here
+//! together with the `#[security_logged]` and `#[derive(Redact)]` macros.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod config;
+mod dispatch;
+mod encoder;
+mod level;
+mod loggable;
+mod record;
+mod redact;
+mod serde_value;
+pub mod sink;
+pub mod testing;
+mod time;
+
+pub use config::{Builder, Guard, InitError, Limits, builder, init};
+pub use dispatch::flush;
+pub use encoder::{Array, Encoder, LogKey, Object};
+pub use level::Level;
+pub use loggable::{Loggable, to_json};
+pub use record::Outcome;
+pub use redact::REDACTED;
+pub use sink::Sink;
+
+/// What generated code refers to. Not public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::encoder::Encoder;
+    pub use crate::level::Level;
+    pub use crate::loggable::Loggable;
+    pub use crate::record::{Callsite, CallsiteMeta, Invocation};
+    pub use crate::serde_value::SerdeValue;
+    pub use serde;
+
+    /// Runs a function body moved into a closure. Taking `FnOnce` makes the closure `FnOnce`,
+    /// so a body may return borrows of its by-value parameters' referents (`&mut` params).
+    #[inline(always)]
+    pub fn call<R>(body: impl FnOnce() -> R) -> R {
+        body()
+    }
+}

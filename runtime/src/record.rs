@@ -1,0 +1,330 @@
+//! The record: what one invocation writes, and how its bytes are built.
+//!
+//! A record is assembled from three kinds of parts:
+//! - constant per call site, encoded once ([`Callsite`]): event, level, outcome and `where`;
+//! - per invocation, encoded as the call starts ([`Invocation`]): `ts`, `who`, `inputs`, `fields`;
+//! - at the end: `output` or `error`, `duration_ns`, and `seq` (taken by the dispatcher).
+//!
+//! Layout of one line:
+//! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..,"where":{..},`
+//! `"who":{..},"inputs":{..},"fields":{..},"output":..|"error":..}`
+
+use std::cell::RefCell;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime};
+
+use crate::dispatch::{self, Dispatcher};
+use crate::encoder::{Encoder, escape_into, write_str_limited};
+use crate::level::Level;
+use crate::loggable::Loggable;
+use crate::redact;
+
+/// How an invocation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// It returned (an `Ok`, or any value of a function not returning `Result`).
+    Success,
+    /// It returned an `Err`.
+    Failure,
+    /// It panicked; the panic goes on after the record is written.
+    Panic,
+    /// An async call was dropped before it finished.
+    Cancelled,
+}
+
+impl Outcome {
+    /// The name written in records.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Panic => "panic",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+
+    const ALL: [Outcome; 4] = [
+        Outcome::Success,
+        Outcome::Failure,
+        Outcome::Panic,
+        Outcome::Cancelled,
+    ];
+}
+
+/// What the macro knows of a call site at compile time.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct CallsiteMeta {
+    pub fn_path: &'static str,
+    pub file: &'static str,
+    pub line: u32,
+    pub crate_name: &'static str,
+    pub crate_version: &'static str,
+    /// Event name per outcome, in [`Outcome`] order.
+    pub events: [&'static str; 4],
+    /// Level per outcome, in [`Outcome`] order.
+    pub levels: [Level; 4],
+}
+
+/// One `#[security_logged]` function: its constant parts, encoded once per set-up.
+#[doc(hidden)]
+pub struct Callsite {
+    meta: CallsiteMeta,
+    fragments: [OnceLock<Fragments>; 2],
+}
+
+struct Fragments {
+    /// `,"event":..,"level":..,"outcome":..,"duration_ns":` per outcome.
+    heads: [Box<[u8]>; 4],
+    /// `,"where":{..}`.
+    where_: Box<[u8]>,
+}
+
+impl Callsite {
+    pub const fn new(meta: CallsiteMeta) -> Self {
+        Callsite {
+            meta,
+            fragments: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    fn fragments(&self, d: &Dispatcher) -> &Fragments {
+        self.fragments[d.slot].get_or_init(|| Fragments {
+            heads: Outcome::ALL.map(|o| {
+                let i = o as usize;
+                let mut b = Vec::with_capacity(96);
+                b.extend_from_slice(b",\"event\":");
+                write_str_limited(&mut b, self.meta.events[i], usize::MAX);
+                b.extend_from_slice(b",\"level\":\"");
+                b.extend_from_slice(self.meta.levels[i].as_str().as_bytes());
+                b.extend_from_slice(b"\",\"outcome\":\"");
+                b.extend_from_slice(o.as_str().as_bytes());
+                b.extend_from_slice(b"\",\"duration_ns\":");
+                b.into_boxed_slice()
+            }),
+            where_: d.where_fragment(&self.meta),
+        })
+    }
+}
+
+thread_local! {
+    /// Spare invocation buffers, so that a call allocates nothing in the steady state.
+    static POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+const POOL_MAX: usize = 16;
+const BUF_KEEP_MAX: usize = 64 * 1024;
+
+fn take_buffer() -> Vec<u8> {
+    POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Vec::with_capacity(512))
+}
+
+fn return_buffer(mut buf: Vec<u8>) {
+    if buf.capacity() > BUF_KEEP_MAX {
+        return;
+    }
+    buf.clear();
+    let _ = POOL.try_with(|p| {
+        if let Ok(mut p) = p.try_borrow_mut()
+            && p.len() < POOL_MAX
+        {
+            p.push(buf);
+        }
+    });
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    None,
+    Inputs,
+    Fields,
+}
+
+/// One call in progress. Built by the code `#[security_logged]` generates; emits exactly one
+/// record: on `finish_*`, or on drop (a panic, or an async call dropped before it finished).
+#[doc(hidden)]
+pub struct Invocation {
+    callsite: &'static Callsite,
+    dispatcher: &'static Dispatcher,
+    /// `{"ts":"..","seq":` then `who`, `inputs`, `fields`, and at the end `output` / `error`.
+    buf: Vec<u8>,
+    head_len: usize,
+    section: Section,
+    start: Instant,
+    finished: bool,
+}
+
+impl Invocation {
+    #[inline]
+    pub fn start(callsite: &'static Callsite) -> Self {
+        let dispatcher = dispatch::current();
+        let mut buf = take_buffer();
+        let mut ts = [0u8; 40];
+        buf.extend_from_slice(b"{\"ts\":\"");
+        buf.extend_from_slice(crate::time::rfc3339(SystemTime::now(), &mut ts).as_bytes());
+        buf.extend_from_slice(b"\",\"seq\":");
+        let head_len = buf.len();
+        Invocation {
+            callsite,
+            dispatcher,
+            buf,
+            head_len,
+            section: Section::None,
+            start: Instant::now(),
+            finished: false,
+        }
+    }
+
+    /// Records the acting user's identity.
+    pub fn who<T: fmt::Display + ?Sized>(&mut self, user: &T) {
+        self.close_section();
+        self.buf.extend_from_slice(b",\"who\":{\"user\":");
+        let limits = self.dispatcher.limits;
+        guarded(&mut self.buf, |buf| Encoder::new(buf, limits).display(&user));
+        self.buf.push(b'}');
+    }
+
+    fn open(&mut self, section: Section, key: &str) {
+        if self.section == section {
+            self.buf.push(b',');
+        } else {
+            self.close_section();
+            self.section = section;
+            self.buf.extend_from_slice(match section {
+                Section::Inputs => b",\"inputs\":{",
+                _ => b",\"fields\":{",
+            });
+        }
+        // Keys are parameter and field names: checked identifiers, escaped anyway.
+        self.buf.push(b'"');
+        escape_into(&mut self.buf, key);
+        self.buf.extend_from_slice(b"\":");
+    }
+
+    fn close_section(&mut self) {
+        if self.section != Section::None {
+            self.buf.push(b'}');
+            self.section = Section::None;
+        }
+    }
+
+    fn value<T: Loggable + ?Sized>(&mut self, value: &T) {
+        let limits = self.dispatcher.limits;
+        guarded(&mut self.buf, |buf| Encoder::new(buf, limits).value(value));
+    }
+
+    /// Records a parameter.
+    #[inline]
+    pub fn input<T: Loggable + ?Sized>(&mut self, name: &str, value: &T) {
+        self.open(Section::Inputs, name);
+        self.value(value);
+    }
+
+    /// Records a parameter as `"[REDACTED]"`.
+    pub fn input_redacted(&mut self, name: &str) {
+        self.open(Section::Inputs, name);
+        redact::write_redacted(&mut self.buf);
+    }
+
+    /// Records a `fields(key = value)` entry.
+    pub fn field<T: Loggable + ?Sized>(&mut self, key: &str, value: &T) {
+        self.open(Section::Fields, key);
+        self.value(value);
+    }
+
+    /// Success, with the returned value recorded as `output`.
+    #[inline]
+    pub fn finish_output<T: Loggable + ?Sized>(mut self, output: &T) {
+        self.close_section();
+        self.buf.extend_from_slice(b",\"output\":");
+        self.value(output);
+        self.emit(Outcome::Success);
+    }
+
+    /// Success, with no `output` (a unit return, or `ret = skip`).
+    pub fn finish_success(mut self) {
+        self.close_section();
+        self.emit(Outcome::Success);
+    }
+
+    /// Failure, with the `Err` value recorded as `error`.
+    pub fn finish_error<E: Loggable + ?Sized>(mut self, error: &E) {
+        self.close_section();
+        self.buf.extend_from_slice(b",\"error\":");
+        self.value(error);
+        self.emit(Outcome::Failure);
+    }
+
+    /// Failure, with the error's `Display` form recorded as `error` (`err = display`).
+    pub fn finish_error_display<E: fmt::Display + ?Sized>(mut self, error: &E) {
+        self.close_section();
+        self.buf.extend_from_slice(b",\"error\":");
+        let limits = self.dispatcher.limits;
+        guarded(&mut self.buf, |buf| Encoder::new(buf, limits).display(&error));
+        self.emit(Outcome::Failure);
+    }
+
+    /// Failure, with the error's `Debug` form recorded as `error` (`err = debug`).
+    pub fn finish_error_debug<E: fmt::Debug + ?Sized>(mut self, error: &E) {
+        self.close_section();
+        self.buf.extend_from_slice(b",\"error\":");
+        let limits = self.dispatcher.limits;
+        guarded(&mut self.buf, |buf| Encoder::new(buf, limits).debug(&error));
+        self.emit(Outcome::Failure);
+    }
+
+    /// Failure, with no `error` (`err = skip`).
+    pub fn finish_failure(mut self) {
+        self.close_section();
+        self.emit(Outcome::Failure);
+    }
+
+    fn emit(&mut self, outcome: Outcome) {
+        self.finished = true;
+        let duration_ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let dispatcher = self.dispatcher;
+        let frags = self.callsite.fragments(dispatcher);
+        let (head, body) = self.buf.split_at(self.head_len);
+        dispatcher.emit(|out, seq| {
+            out.reserve(head.len() + body.len() + 256);
+            out.extend_from_slice(head);
+            out.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
+            out.extend_from_slice(&frags.heads[outcome as usize]);
+            out.extend_from_slice(itoa::Buffer::new().format(duration_ns).as_bytes());
+            out.extend_from_slice(&frags.where_);
+            out.extend_from_slice(body);
+            out.extend_from_slice(b"}\n");
+        });
+    }
+}
+
+impl Drop for Invocation {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.close_section();
+            let outcome = if std::thread::panicking() {
+                Outcome::Panic
+            } else {
+                Outcome::Cancelled
+            };
+            self.emit(outcome);
+        }
+        return_buffer(std::mem::take(&mut self.buf));
+    }
+}
+
+/// Runs an encoding step; if a `Loggable` or `Display` impl panics, what it wrote is replaced
+/// by a marker so that the record stays valid and later records are unaffected.
+#[inline]
+fn guarded(buf: &mut Vec<u8>, encode: impl FnOnce(&mut Vec<u8>)) {
+    let mark = buf.len();
+    if catch_unwind(AssertUnwindSafe(|| encode(&mut *buf))).is_err() {
+        buf.truncate(mark);
+        buf.extend_from_slice(b"\"[unloggable: its Loggable impl panicked]\"");
+    }
+}

@@ -1,0 +1,127 @@
+//! # seclog — security logging for handler functions
+//!
+//! Put [`#[security_logged]`](macro@security_logged) on a handler and every call writes one
+//! structured audit record answering **when, where, who and what**: the inputs, the output or
+//! error, the timing, the outcome and the caller's identity — while anything marked
+//! `#[redact]` never reaches the log. Mistakes are compile errors: a type whose logging was
+//! never decided, a parameter called `password` that is not redacted, a misspelled OWASP event.
+//!
+//! ```
+//! use seclog::{Redact, security_logged};
+//!
+//! #[derive(Redact)]
+//! pub struct LoginRequest {
+//!     pub username: String,
+//!     #[redact]
+//!     pub password: String,
+//! }
+//!
+//! #[derive(Redact, Debug)]
+//! pub enum AuthError {
+//!     BadCredentials,
+//! }
+//!
+//! #[security_logged(event = "authn_login", who = req.username)]
+//! pub fn login(req: LoginRequest) -> Result<u64, AuthError> {
+//!     if req.password == "correct horse" { Ok(42) } else { Err(AuthError::BadCredentials) }
+//! }
+//!
+//! let req = LoginRequest { username: "alice".into(), password: "hunter2".into() };
+//! let (result, records) = seclog::testing::capture(|| login(req));
+//! assert!(result.is_err());
+//! let record = &records[0];
+//! assert_eq!(record["event"], "authn_login_fail");
+//! assert_eq!(record["level"], "WARN");
+//! assert_eq!(record["outcome"], "failure");
+//! assert_eq!(record["who"]["user"], "alice");
+//! assert_eq!(record["inputs"]["req"]["password"], "[REDACTED]");
+//! assert_eq!(record["error"], serde_json::json!({"BadCredentials": null}));
+//! ```
+//!
+//! With no set-up at all, records go to stdout, one JSON line each. [`init`] configures seclog
+//! from `SECLOG_*` environment variables and [`builder`] in code; both return a [`Guard`] that
+//! flushes on drop.
+//!
+//! The record format, the options and the compile-time checks are described in the README and
+//! on [`security_logged`](macro@security_logged) and [`Redact`](derive@Redact).
+#![forbid(unsafe_code)]
+
+/// Records every call of a function as one security record.
+///
+/// Goes on free functions, methods (`self`, `&self`, `&mut self`: `self` is not recorded),
+/// `async fn` (the future stays `Send` when the original was; a call dropped before it
+/// finishes is recorded as `cancelled`), `unsafe fn`, generic functions, `async fn` in trait
+/// impls and functions with destructured parameters. The function's signature, attributes and
+/// body are unchanged: `?` and `return` work as written.
+///
+/// # Options
+/// - `event = "name"` — the event name, checked at compile time against the OWASP vocabulary
+///   for names under its prefixes (`authn_`, `authz_`, `session_`, ...); a stem such as
+///   `authn_login` is recorded as `authn_login_success` or `authn_login_fail` by outcome.
+///   Default: the function's name.
+/// - `level = "info"` — `trace`, `debug`, `info`, `warn`, `error` or `critical`. Default: the
+///   vocabulary's level, else `info`. A failure is at least `WARN`, a panic at least `ERROR`.
+/// - `who = expr` — the acting user (`impl Display`), evaluated before the body runs.
+/// - `skip(a, b)` — parameters left out of the record (same as `#[skip]` on them).
+/// - `ret = skip` — the return value is not recorded.
+/// - `err = display | debug | skip` — how an `Err` is recorded; default: its `Loggable` form.
+/// - `fields(key = expr, ...)` — extra `Loggable` values, evaluated before the body runs.
+/// - `crate = path` — where to find this crate, if renamed.
+///
+/// # Parameter attributes
+/// `#[skip]` (not recorded), `#[redact]` (recorded as `"[REDACTED]"`), `#[public]` (the name
+/// looks sensitive but the value is not).
+///
+/// # Compile-time checks
+/// Every recorded parameter, the output and the error must implement [`Loggable`]; a parameter
+/// whose name looks like a secret (`password`, `api_key`, `session_id`, `card_number`, `pin`,
+/// ...) must be redacted, skipped or marked `#[public]`.
+///
+/// ```
+/// use seclog::security_logged;
+///
+/// pub struct Db;
+///
+/// #[security_logged(event = "order.create", who = user, fields(channel = "web"))]
+/// pub async fn create_order(user: &str, items: Vec<u32>, #[skip] db: &Db) -> Result<u64, String> {
+///     if items.is_empty() {
+///         return Err("empty order".to_owned());
+///     }
+///     Ok(items.iter().map(|&i| u64::from(i)).sum())
+/// }
+/// ```
+pub use seclog_macros::security_logged;
+
+/// Derives [`Loggable`]: the type is recorded field by field.
+///
+/// Works on structs (named, tuple, unit), enums (every variant kind, recorded as
+/// `{"Variant": payload}`) and generic types (`Loggable` bounds are added for the type
+/// parameters that recorded fields use).
+///
+/// # Field attributes
+/// - `#[redact]` — recorded as `"[REDACTED]"`: neither the value nor its length is kept.
+/// - `#[seclog(skip)]` — left out.
+/// - `#[seclog(public)]` — the name looks sensitive but the value is not.
+/// - `#[seclog(serde)]` — recorded through the field type's `serde::Serialize`.
+///
+/// A field whose name looks like a secret and that is none of redacted, skipped or public does
+/// not compile.
+///
+/// ```
+/// use seclog::Redact;
+///
+/// #[derive(Redact)]
+/// struct Card {
+///     holder: String,
+///     #[redact]
+///     card_number: String,
+///     #[seclog(skip)]
+///     internal_ref: u64,
+/// }
+///
+/// let card = Card { holder: "A. Lovelace".into(), card_number: "4111111111111111".into(), internal_ref: 9 };
+/// assert_eq!(seclog::to_json(&card), r#"{"holder":"A. Lovelace","card_number":"[REDACTED]"}"#);
+/// ```
+pub use seclog_macros::Redact;
+
+pub use seclog_runtime::*;
