@@ -150,6 +150,9 @@ fn parse_fields(meta: &ParseNestedMeta) -> Result<Vec<(Ident, Expr)>> {
         if fields.iter().any(|(k, _)| *k == key) {
             return Err(inner.error(format!("duplicate field `{key}`")));
         }
+        if !inner.input.peek(syn::Token![=]) {
+            return Err(inner.error(format!("expected `{key} = <expression>`")));
+        }
         let value: Expr = inner.value()?.parse()?;
         fields.push((key, value));
         Ok(())

@@ -52,7 +52,7 @@ pub fn derive(input: TokenStream) -> Result<TokenStream> {
                 .iter()
                 .map(|f| {
                     let m = &f.member;
-                    quote!(&self.#m)
+                    quote_spanned!(f.ty.span()=> &self.#m)
                 })
                 .collect::<Vec<_>>();
             encode_fields(&k, &out, &s.fields, &fields, &access)

@@ -192,6 +192,12 @@ fn event_error(lit: &syn::LitStr, e: EventError) -> syn::Error {
             }
             m
         }
+        EventError::NotAStem { family } => format!(
+            "{:?} is not a security event: it has no `_success` / `_fail` forms in the OWASP vocabulary\n\
+             help: name the event itself: {}",
+            lit.value(),
+            family.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+        ),
     };
     syn::Error::new(lit.span(), msg)
 }
@@ -289,7 +295,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
     let finish = match &plan.returns {
         Returns::Unit => quote!(#inv.finish_success();),
         Returns::Value(_) if opts.ret_skip.is_some() => quote!(#inv.finish_success();),
-        Returns::Value(span) => quote_spanned!(*span=> #inv.finish_output(&#ret);),
+        Returns::Value(span) => quote_spanned!(*span=> #inv.finish_output(&__seclog_ret);),
         Returns::Result {
             ok,
             ok_span,

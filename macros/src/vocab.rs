@@ -110,6 +110,8 @@ pub enum EventError {
     Malformed,
     /// In a vocabulary namespace but not in the vocabulary; the closest name, if any is close.
     Unknown { suggestion: Option<&'static str> },
+    /// A prefix of vocabulary names that has no `_success` / `_fail` pair: the names it starts.
+    NotAStem { family: Vec<&'static str> },
 }
 
 /// Resolves an `event = "..."` name against the vocabulary.
@@ -149,6 +151,15 @@ pub fn resolve(name: &str) -> Result<EventNames, EventError> {
             success_level,
             failure_level,
         });
+    }
+    let prefix = format!("{name}_");
+    let family: Vec<&'static str> = EVENTS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    if !family.is_empty() {
+        return Err(EventError::NotAStem { family });
     }
     Err(EventError::Unknown {
         suggestion: suggest(name),
@@ -216,7 +227,17 @@ mod tests {
             })
         );
         // A stem whose pair does not exist.
-        assert!(resolve("authn_token").is_err());
+        assert_eq!(
+            resolve("authn_token"),
+            Err(EventError::NotAStem {
+                family: vec![
+                    "authn_token_created",
+                    "authn_token_revoked",
+                    "authn_token_reuse",
+                    "authn_token_delete"
+                ]
+            })
+        );
         assert_eq!(resolve("Login"), Err(EventError::Malformed));
         assert_eq!(resolve("a b"), Err(EventError::Malformed));
     }

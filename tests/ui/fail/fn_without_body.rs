@@ -1,0 +1,8 @@
+use seclog::security_logged;
+
+pub trait Auth {
+    #[security_logged]
+    fn login(&self, user: &str) -> bool;
+}
+
+fn main() {}
