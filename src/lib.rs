@@ -125,3 +125,8 @@ pub use seclog_macros::security_logged;
 pub use seclog_macros::Redact;
 
 pub use seclog_runtime::*;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -61,7 +61,10 @@ fn a_ten_megabyte_string_is_cut_to_the_limit_on_a_char_boundary() {
     // Cut on a char boundary: no replacement characters.
     assert!(!kept.contains('\u{fffd}'));
     let line_len = recs[0].to_string().len();
-    assert!(line_len < 3 * 4096 + 2048, "record stays bounded: {line_len}");
+    assert!(
+        line_len < 3 * 4096 + 2048,
+        "record stays bounded: {line_len}"
+    );
 }
 
 #[security_logged(ret = skip)]
@@ -118,10 +121,7 @@ fn a_panicking_loggable_impl_does_not_break_records() {
     let (out, recs) = capture(|| uses_explosive(Explosive, 3));
     assert_eq!(out, 3, "the handler still ran");
     let r = &recs[0];
-    assert_eq!(
-        r["inputs"]["e"],
-        "[unloggable: its Loggable impl panicked]"
-    );
+    assert_eq!(r["inputs"]["e"], "[unloggable: its Loggable impl panicked]");
     assert_eq!(r["inputs"]["n"], 3);
     assert_eq!(r["output"], 3);
     // And later records are fine.

@@ -138,7 +138,10 @@ fn seq_strictly_increases_across_threads() {
     let mut all = Vec::new();
     for seqs in &per_thread {
         assert_eq!(seqs.len(), 250, "exactly one record per call");
-        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "increasing in each thread");
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "increasing in each thread"
+        );
         all.extend_from_slice(seqs);
     }
     all.sort_unstable();

@@ -58,7 +58,11 @@ impl Options {
                     let level = Level::parse(&lit.value()).ok_or_else(|| {
                         syn::Error::new(
                             lit.span(),
-                            format!("unknown level {:?}; expected one of: {}", lit.value(), Level::NAMES),
+                            format!(
+                                "unknown level {:?}; expected one of: {}",
+                                lit.value(),
+                                Level::NAMES
+                            ),
                         )
                     })?;
                     opts.level = Some((level, lit.span()));
@@ -88,7 +92,10 @@ impl Options {
                             ));
                         }
                     };
-                    opts.err = Some((mode, meta.path.get_ident().map_or(value.span(), Ident::span)));
+                    opts.err = Some((
+                        mode,
+                        meta.path.get_ident().map_or(value.span(), Ident::span),
+                    ));
                 }
                 "fields" => opts.fields = parse_fields(&meta)?,
                 "crate" => {

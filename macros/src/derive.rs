@@ -30,12 +30,18 @@ pub fn derive(input: TokenStream) -> Result<TokenStream> {
 
     let name = &input.ident;
     let mut bounded: Vec<(Ident, FieldMode)> = Vec::new();
-    let params: Vec<Ident> = input.generics.type_params().map(|p| p.ident.clone()).collect();
+    let params: Vec<Ident> = input
+        .generics
+        .type_params()
+        .map(|p| p.ident.clone())
+        .collect();
     let mut note_bounds = |fields: &[Field]| {
         for f in fields {
             if matches!(f.mode, FieldMode::Record | FieldMode::Serde) {
                 for p in &params {
-                    if mentions(f.ty.to_token_stream(), p) && !bounded.contains(&(p.clone(), f.mode)) {
+                    if mentions(f.ty.to_token_stream(), p)
+                        && !bounded.contains(&(p.clone(), f.mode))
+                    {
                         bounded.push((p.clone(), f.mode));
                     }
                 }
@@ -192,7 +198,9 @@ fn parse_fields(fields: &Fields) -> Result<Vec<Field>> {
         };
         match field_mode(&f.attrs) {
             Ok((mode, public)) => {
-                if let (Some(id), FieldMode::Record | FieldMode::Serde, false) = (&f.ident, mode, public) {
+                if let (Some(id), FieldMode::Record | FieldMode::Serde, false) =
+                    (&f.ident, mode, public)
+                {
                     if let Some(term) = sensitive_term(&id.to_string()) {
                         let e = syn::Error::new(
                             id.span(),
@@ -245,7 +253,10 @@ fn field_mode(attrs: &[Attribute]) -> Result<(FieldMode, bool)> {
             if let syn::Meta::List(list) = &attr.meta {
                 return Err(syn::Error::new(
                     list.tokens.span(),
-                    format!("unknown redaction strategy `{}`; use `#[redact]`", list.tokens),
+                    format!(
+                        "unknown redaction strategy `{}`; use `#[redact]`",
+                        list.tokens
+                    ),
                 ));
             }
             attr.meta.require_path_only()?;

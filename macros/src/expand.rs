@@ -82,7 +82,7 @@ fn item_kind(item: &Item) -> &'static str {
 }
 
 fn first_token_span(item: &Item) -> Span {
-    let tokens = match item {
+    match item {
         Item::Struct(s) => s.struct_token.span,
         Item::Enum(e) => e.enum_token.span,
         Item::Union(u) => u.union_token.span,
@@ -94,8 +94,7 @@ fn first_token_span(item: &Item) -> Span {
         Item::Type(t) => t.type_token.span,
         Item::Use(u) => u.use_token.span,
         other => other.span(),
-    };
-    tokens
+    }
 }
 
 /// What the return type means for the record.
@@ -103,7 +102,11 @@ enum Returns {
     /// `()` or no return type: no `output`.
     Unit,
     /// `Result<T, E>`: `output` from `Ok`, `error` from `Err`. Spans of `T` and `E`.
-    Result { ok: Option<Type>, ok_span: Span, err_span: Span },
+    Result {
+        ok_is_unit: bool,
+        ok_span: Span,
+        err_span: Span,
+    },
     /// Anything else: `output`.
     Value(Span),
 }
@@ -121,7 +124,12 @@ impl Plan {
         let names = match &opts.event {
             Some(lit) => vocab::resolve(&lit.value()).map_err(|e| event_error(lit, e))?,
             None => {
-                let name = func.sig.ident.to_string().trim_start_matches("r#").to_lowercase();
+                let name = func
+                    .sig
+                    .ident
+                    .to_string()
+                    .trim_start_matches("r#")
+                    .to_lowercase();
                 vocab::resolve(&name).unwrap_or_else(|_| EventNames::single(&name, Level::Info))
             }
         };
@@ -139,7 +147,7 @@ impl Plan {
                 Some((ok, err)) => Returns::Result {
                     ok_span: ok.map_or(ty.span(), Spanned::span),
                     err_span: err.map_or(ty.span(), Spanned::span),
-                    ok: ok.cloned(),
+                    ok_is_unit: ok.is_some_and(is_unit),
                 },
                 None => Returns::Value(ty.span()),
             },
@@ -196,7 +204,11 @@ fn event_error(lit: &syn::LitStr, e: EventError) -> syn::Error {
             "{:?} is not a security event: it has no `_success` / `_fail` forms in the OWASP vocabulary\n\
              help: name the event itself: {}",
             lit.value(),
-            family.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+            family
+                .iter()
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     syn::Error::new(lit.span(), msg)
@@ -263,9 +275,10 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
     let file = quote_spanned!(sig.ident.span()=> ::core::file!());
 
     let inv = format_ident!("__seclog_inv");
-    let who = opts.who.as_ref().map(|who| {
-        quote_spanned!(who.span()=> #inv.who(&(#who));)
-    });
+    let who = opts
+        .who
+        .as_ref()
+        .map(|who| quote_spanned!(who.span()=> #inv.who(&(#who));));
     let inputs = bindings.iter().map(|b| {
         let name = b.ident.to_string();
         let name = name.trim_start_matches("r#");
@@ -297,11 +310,11 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
         Returns::Value(_) if opts.ret_skip.is_some() => quote!(#inv.finish_success();),
         Returns::Value(span) => quote_spanned!(*span=> #inv.finish_output(&__seclog_ret);),
         Returns::Result {
-            ok,
+            ok_is_unit,
             ok_span,
             err_span,
         } => {
-            let on_ok = if opts.ret_skip.is_some() || ok.as_ref().is_some_and(is_unit) {
+            let on_ok = if opts.ret_skip.is_some() || *ok_is_unit {
                 quote!(#inv.finish_success())
             } else {
                 quote_spanned!(*ok_span=> #inv.finish_output(__seclog_ok))

@@ -43,7 +43,11 @@ fn strip_param_attrs(input: TokenStream) -> proc_macro2::TokenStream {
                     syn::FnArg::Receiver(r) => &mut r.attrs,
                     syn::FnArg::Typed(t) => &mut t.attrs,
                 };
-                attrs.retain(|a| !["skip", "redact", "public"].iter().any(|n| a.path().is_ident(n)));
+                attrs.retain(|a| {
+                    !["skip", "redact", "public"]
+                        .iter()
+                        .any(|n| a.path().is_ident(n))
+                });
             }
             quote::ToTokens::into_token_stream(f)
         }

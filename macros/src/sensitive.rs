@@ -66,7 +66,9 @@ fn words(name: &str) -> impl Iterator<Item = String> + '_ {
         let boundary = match prev {
             Some(p) if p.is_alphanumeric() => {
                 (p.is_lowercase() && c.is_uppercase())
-                    || (p.is_uppercase() && c.is_uppercase() && next.is_some_and(char::is_lowercase))
+                    || (p.is_uppercase()
+                        && c.is_uppercase()
+                        && next.is_some_and(char::is_lowercase))
                     || (p.is_ascii_digit() != c.is_ascii_digit())
             }
             _ => false,
@@ -118,20 +120,8 @@ mod tests {
     #[test]
     fn keeps_ordinary_names() {
         for name in [
-            "spinner",
-            "company",
-            "hotpath",
-            "username",
-            "email",
-            "pinned",
-            "expand",
-            "options",
-            "topping",
-            "span",
-            "lesson",
-            "author",
-            "order_id",
-            "amount",
+            "spinner", "company", "hotpath", "username", "email", "pinned", "expand", "options",
+            "topping", "span", "lesson", "author", "order_id", "amount",
         ] {
             assert_eq!(sensitive_term(name), None, "{name} should not be flagged");
         }

@@ -49,14 +49,14 @@ pub fn builder() -> Builder {
     Builder::default()
 }
 
-/// Configures seclog from the environment and installs it. See [`Builder::from_env`] for the
+/// Configures seclog from the environment and installs it. See [`Builder::with_env`] for the
 /// variables read.
 ///
 /// ```no_run
 /// let _guard = seclog::init().expect("valid SECLOG_* variables");
 /// ```
 pub fn init() -> Result<Guard, InitError> {
-    builder().from_env()?.install()
+    builder().with_env()?.install()
 }
 
 /// The configuration being built. See [`builder`].
@@ -121,11 +121,11 @@ impl Builder {
     /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
     ///
     /// An unset variable keeps the current value; an invalid one is an error that names it.
-    pub fn from_env(self) -> Result<Self, InitError> {
-        self.from_lookup(|k| std::env::var(k).ok())
+    pub fn with_env(self) -> Result<Self, InitError> {
+        self.with_lookup(|k| std::env::var(k).ok())
     }
 
-    pub(crate) fn from_lookup(
+    pub(crate) fn with_lookup(
         mut self,
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, InitError> {
@@ -140,7 +140,13 @@ impl Builder {
                 "stdout" => Box::new(sink::Stdout),
                 "stderr" => Box::new(sink::Stderr),
                 "none" => Box::new(sink::Discard),
-                _ => return Err(InitError::invalid("SECLOG_OUTPUT", v, "expected stdout, stderr or none")),
+                _ => {
+                    return Err(InitError::invalid(
+                        "SECLOG_OUTPUT",
+                        v,
+                        "expected stdout, stderr or none",
+                    ));
+                }
             };
         }
         if let Some(v) = get("SECLOG_MAX_STRING_BYTES") {
@@ -163,7 +169,11 @@ impl Builder {
 fn parse_limit(var: &'static str, v: String) -> Result<usize, InitError> {
     match v.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(InitError::invalid(var, v, "expected a positive whole number")),
+        _ => Err(InitError::invalid(
+            var,
+            v,
+            "expected a positive whole number",
+        )),
     }
 }
 
@@ -210,9 +220,9 @@ impl InitError {
 impl fmt::Display for InitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InitError::AlreadyInstalled => {
-                f.write_str("seclog is already installed in this process; install it once, at start-up")
-            }
+            InitError::AlreadyInstalled => f.write_str(
+                "seclog is already installed in this process; install it once, at start-up",
+            ),
             InitError::InvalidEnv {
                 var,
                 value,
@@ -229,13 +239,18 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn reads_the_environment() {
         let b = builder()
-            .from_lookup(env(&[
+            .with_lookup(env(&[
                 ("SECLOG_SERVICE", "shop"),
                 ("SECLOG_SERVICE_VERSION", "1.2.3"),
                 ("SECLOG_OUTPUT", "none"),
@@ -252,14 +267,14 @@ mod tests {
     #[test]
     fn invalid_values_name_the_variable() {
         let e = builder()
-            .from_lookup(env(&[("SECLOG_OUTPUT", "ftp")]))
+            .with_lookup(env(&[("SECLOG_OUTPUT", "ftp")]))
             .unwrap_err();
         assert_eq!(
             e.to_string(),
             "SECLOG_OUTPUT=\"ftp\" is not valid: expected stdout, stderr or none"
         );
         let e = builder()
-            .from_lookup(env(&[("SECLOG_MAX_ITEMS", "0")]))
+            .with_lookup(env(&[("SECLOG_MAX_ITEMS", "0")]))
             .unwrap_err();
         assert!(e.to_string().starts_with("SECLOG_MAX_ITEMS=\"0\""));
     }

@@ -79,7 +79,7 @@ impl Dispatcher {
     }
 
     fn from_env_or_default() -> Self {
-        let b = crate::config::builder().from_env().unwrap_or_else(|e| {
+        let b = crate::config::builder().with_env().unwrap_or_else(|e| {
             eprintln!("seclog: {e}; using the defaults");
             crate::config::builder()
         });
@@ -91,9 +91,17 @@ impl Dispatcher {
         let mut b = Vec::with_capacity(192);
         let max = self.limits.max_string_bytes;
         b.extend_from_slice(b",\"where\":{\"service\":");
-        write_str_limited(&mut b, self.service.as_deref().unwrap_or(meta.crate_name), max);
+        write_str_limited(
+            &mut b,
+            self.service.as_deref().unwrap_or(meta.crate_name),
+            max,
+        );
         b.extend_from_slice(b",\"version\":");
-        write_str_limited(&mut b, self.version.as_deref().unwrap_or(meta.crate_version), max);
+        write_str_limited(
+            &mut b,
+            self.version.as_deref().unwrap_or(meta.crate_version),
+            max,
+        );
         b.extend_from_slice(b",\"host\":");
         write_str_limited(&mut b, &self.host, max);
         b.extend_from_slice(b",\"pid\":");

@@ -185,7 +185,9 @@ impl Invocation {
         self.close_section();
         self.buf.extend_from_slice(b",\"who\":{\"user\":");
         let limits = self.dispatcher.limits;
-        guarded(&mut self.buf, |buf| Encoder::new(buf, limits).display(&user));
+        guarded(&mut self.buf, |buf| {
+            Encoder::new(buf, limits).display(&user)
+        });
         self.buf.push(b'}');
     }
 
@@ -265,7 +267,9 @@ impl Invocation {
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
         let limits = self.dispatcher.limits;
-        guarded(&mut self.buf, |buf| Encoder::new(buf, limits).display(&error));
+        guarded(&mut self.buf, |buf| {
+            Encoder::new(buf, limits).display(&error)
+        });
         self.emit(Outcome::Failure);
     }
 

@@ -151,7 +151,10 @@ fn parse_records(bytes: &[u8]) -> Vec<Value> {
                 String::from_utf8_lossy(line)
             )
         });
-        assert!(value.is_object(), "seclog::testing: a record is not a JSON object");
+        assert!(
+            value.is_object(),
+            "seclog::testing: a record is not a JSON object"
+        );
         records.push(value);
         rest = &rest[end + 1..];
     }
