@@ -1,1 +1,164 @@
-fn main() {}
+//! The caller-thread cost of logging one call of a 2-argument handler returning a struct,
+//! side by side in one run:
+//!
+//! - `plain`: the handler, no logging;
+//! - `seclog`: `#[security_logged]`, records to a discarding sink;
+//! - `tracing_instrument`: `#[tracing::instrument(ret)]` with `tracing_subscriber`'s JSON
+//!   formatter writing to `io::sink`;
+//! - `floor`: the same record written by hand: `#[derive(Serialize)]` structs and
+//!   `serde_json::to_writer` into a reused buffer, then to `io::sink`.
+//!
+//! Run: `cargo bench --bench handler`. Results: BENCHMARKS.md.
+
+use std::cell::RefCell;
+use std::hint::black_box;
+use std::io::Write;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, seclog::Redact)]
+pub struct Receipt {
+    order_id: u64,
+    total_cents: u64,
+    status: &'static str,
+}
+
+fn compute(user: &str, qty: u32) -> Receipt {
+    Receipt {
+        order_id: 1_000 + user.len() as u64,
+        total_cents: u64::from(qty) * 1999,
+        status: "accepted",
+    }
+}
+
+#[inline(never)]
+fn plain(user: &str, qty: u32) -> Receipt {
+    compute(user, qty)
+}
+
+#[inline(never)]
+#[seclog::security_logged(event = "order.place")]
+fn with_seclog(user: &str, qty: u32) -> Receipt {
+    compute(user, qty)
+}
+
+#[inline(never)]
+#[tracing::instrument(ret)]
+fn with_tracing(user: &str, qty: u32) -> Receipt {
+    compute(user, qty)
+}
+
+/// The hand-written record, with the same keys and values as seclog's.
+#[derive(Serialize)]
+struct Record<'a> {
+    ts: String,
+    seq: u64,
+    event: &'static str,
+    level: &'static str,
+    outcome: &'static str,
+    duration_ns: u64,
+    #[serde(rename = "where")]
+    where_: Where<'a>,
+    inputs: Inputs<'a>,
+    output: &'a Receipt,
+}
+
+#[derive(Serialize)]
+struct Where<'a> {
+    service: &'static str,
+    version: &'static str,
+    host: &'a str,
+    pid: u32,
+    #[serde(rename = "fn")]
+    fn_: &'static str,
+    file: &'static str,
+    line: u32,
+}
+
+#[derive(Serialize)]
+struct Inputs<'a> {
+    user: &'a str,
+    qty: u32,
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(1);
+static HOST: OnceLock<String> = OnceLock::new();
+
+thread_local! {
+    static BUF: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
+}
+
+#[inline(never)]
+fn with_floor(user: &str, qty: u32) -> Receipt {
+    let ts = humantime::format_rfc3339_nanos(SystemTime::now()).to_string();
+    let start = Instant::now();
+    let out = compute(user, qty);
+    let record = Record {
+        ts,
+        seq: SEQ.fetch_add(1, Ordering::Relaxed),
+        event: "order.place",
+        level: "INFO",
+        outcome: "success",
+        duration_ns: start.elapsed().as_nanos() as u64,
+        where_: Where {
+            service: "bench",
+            version: "0.1.0",
+            host: HOST.get_or_init(|| gethostname::gethostname().to_string_lossy().into_owned()),
+            pid: std::process::id(),
+            fn_: "handler::with_floor",
+            file: file!(),
+            line: line!(),
+        },
+        inputs: Inputs { user, qty },
+        output: &out,
+    };
+    BUF.with(|b| {
+        let mut b = b.borrow_mut();
+        b.clear();
+        serde_json::to_writer(&mut *b, &record).expect("serializable");
+        b.push(b'\n');
+        std::io::sink().write_all(&b).expect("sink accepts");
+    });
+    out
+}
+
+fn handler(c: &mut Criterion) {
+    let _guard = seclog::builder()
+        .sink(seclog::sink::Discard)
+        .install()
+        .expect("installed once");
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(std::io::sink)
+        .finish();
+    let _tracing = tracing::subscriber::set_default(subscriber);
+
+    let mut g = c.benchmark_group("handler");
+    g.bench_function("plain", |b| {
+        b.iter(|| plain(black_box("alice"), black_box(3)))
+    });
+    g.bench_function("seclog", |b| {
+        b.iter(|| with_seclog(black_box("alice"), black_box(3)))
+    });
+    g.bench_function("tracing_instrument", |b| {
+        b.iter(|| with_tracing(black_box("alice"), black_box(3)))
+    });
+    g.bench_function("floor", |b| {
+        b.iter(|| with_floor(black_box("alice"), black_box(3)))
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50);
+    targets = handler
+}
+criterion_main!(benches);

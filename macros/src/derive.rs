@@ -6,6 +6,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr, Path, Result, Type};
 
+use crate::json;
 use crate::sensitive::sensitive_term;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,18 +137,18 @@ fn encode_fields(
     match shape {
         Fields::Named(_) => {
             let writes = fields.iter().zip(access).map(|(f, a)| {
-                let key = match &f.member {
+                let key = json::key(&match &f.member {
                     syn::Member::Named(i) => i.to_string().trim_start_matches("r#").to_owned(),
                     syn::Member::Unnamed(i) => i.index.to_string(),
-                };
+                });
                 match f.mode {
                     FieldMode::Skip => quote!(),
-                    FieldMode::Redact => quote!(__seclog_obj.redacted_field(#key);),
+                    FieldMode::Redact => quote!(__seclog_obj.__redacted_encoded(#key);),
                     FieldMode::Record => {
-                        quote_spanned!(f.ty.span()=> __seclog_obj.field(#key, #a);)
+                        quote_spanned!(f.ty.span()=> __seclog_obj.__field_encoded(#key, #a);)
                     }
                     FieldMode::Serde => quote_spanned!(f.ty.span()=>
-                        __seclog_obj.field(#key, &#k::__private::SerdeValue(#a));
+                        __seclog_obj.__field_encoded(#key, &#k::__private::SerdeValue(#a));
                     ),
                 }
             });

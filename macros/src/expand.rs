@@ -14,6 +14,7 @@ use syn::{
 };
 
 use crate::attr::{ErrMode, Options};
+use crate::json;
 use crate::level::Level;
 use crate::params::{self, Binding, Mode};
 use crate::sensitive::sensitive_term;
@@ -280,8 +281,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
         .as_ref()
         .map(|who| quote_spanned!(who.span()=> #inv.who(&(#who));));
     let inputs = bindings.iter().map(|b| {
-        let name = b.ident.to_string();
-        let name = name.trim_start_matches("r#");
+        let name = json::key(b.ident.to_string().trim_start_matches("r#"));
         let ident = &b.ident;
         match b.mode {
             Mode::Skip => quote!(),
@@ -290,7 +290,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
         }
     });
     let fields = opts.fields.iter().map(|(key, expr)| {
-        let name = key.to_string();
+        let name = json::key(&key.to_string());
         quote_spanned!(expr.span()=> #inv.field(#name, &(#expr));)
     });
 

@@ -4,6 +4,7 @@
 mod attr;
 mod derive;
 mod expand;
+mod json;
 mod level;
 mod params;
 mod sensitive;

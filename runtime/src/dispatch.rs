@@ -21,6 +21,8 @@ static SEQ: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
     static IN_EMIT: Cell<bool> = const { Cell::new(false) };
+    /// Whether `DEFERRED` holds records: checked instead of `DEFERRED` itself on the hot path.
+    static HAS_DEFERRED: Cell<bool> = const { Cell::new(false) };
     /// Records emitted by the sink itself while it writes (a sink that logs); written right
     /// after the record in progress instead of deadlocking on the sink lock.
     static DEFERRED: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
@@ -127,6 +129,7 @@ impl Dispatcher {
             let mut buf = Vec::new();
             assemble(&mut buf, SEQ.fetch_add(1, Ordering::Relaxed));
             let _ = DEFERRED.try_with(|d| d.borrow_mut().push(buf));
+            let _ = HAS_DEFERRED.try_with(|f| f.set(true));
             return;
         }
         let _reentry = EmitGuard::enter();
@@ -137,11 +140,10 @@ impl Dispatcher {
         if out.capacity() > 1 << 20 {
             *out = Vec::with_capacity(1024);
         }
-        while let Some(deferred) = DEFERRED
-            .try_with(|d| std::mem::take(&mut *d.borrow_mut()))
-            .ok()
-            .filter(|d| !d.is_empty())
-        {
+        while HAS_DEFERRED.try_with(|f| f.replace(false)).unwrap_or(false) {
+            let deferred = DEFERRED
+                .try_with(|d| std::mem::take(&mut *d.borrow_mut()))
+                .unwrap_or_default();
             for record in deferred {
                 self.write(&record);
             }

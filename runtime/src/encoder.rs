@@ -290,7 +290,8 @@ pub struct Object<'e, 'a> {
 }
 
 impl Object<'_, '_> {
-    fn key(&mut self, key: &str) -> bool {
+    /// Starts the next entry; false once past the item limit.
+    fn next(&mut self) -> bool {
         self.count += 1;
         if self.count > self.enc.limits.max_items {
             return false;
@@ -298,9 +299,35 @@ impl Object<'_, '_> {
         if self.count > 1 {
             self.enc.buf.push(b',');
         }
+        true
+    }
+
+    fn key(&mut self, key: &str) -> bool {
+        if !self.next() {
+            return false;
+        }
         write_str_limited(self.enc.buf, key, self.enc.limits.max_string_bytes);
         self.enc.buf.push(b':');
         true
+    }
+
+    /// Writes `"key": value` with the key already encoded as JSON, colon included (generated
+    /// code encodes field names at compile time).
+    #[doc(hidden)]
+    pub fn __field_encoded<T: Loggable + ?Sized>(&mut self, key_json: &'static str, value: &T) {
+        if self.next() {
+            self.enc.buf.extend_from_slice(key_json.as_bytes());
+            self.enc.value(value);
+        }
+    }
+
+    /// [`redacted_field`](Self::redacted_field) with the key already encoded.
+    #[doc(hidden)]
+    pub fn __redacted_encoded(&mut self, key_json: &'static str) {
+        if self.next() {
+            self.enc.buf.extend_from_slice(key_json.as_bytes());
+            self.enc.redacted();
+        }
     }
 
     /// Writes `"key": value`.

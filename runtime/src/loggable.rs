@@ -272,9 +272,9 @@ impl Loggable for Duration {
 /// UTC, RFC 3339 with nanoseconds (like the record's `ts`).
 impl Loggable for SystemTime {
     fn log(&self, out: &mut Encoder<'_>) {
-        let mut buf = [0u8; 40];
-        let s = crate::time::rfc3339(*self, &mut buf);
-        out.str(s)
+        let mut buf = Vec::with_capacity(30);
+        crate::time::write_rfc3339(&mut buf, *self);
+        out.str(std::str::from_utf8(&buf).unwrap_or_default())
     }
 }
 

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use std::time::{Instant, SystemTime};
 
 use crate::dispatch::{self, Dispatcher};
-use crate::encoder::{Encoder, escape_into, write_str_limited};
+use crate::encoder::{Encoder, write_str_limited};
 use crate::level::Level;
 use crate::loggable::Loggable;
 use crate::redact;
@@ -164,9 +164,8 @@ impl Invocation {
     pub fn start(callsite: &'static Callsite) -> Self {
         let dispatcher = dispatch::current();
         let mut buf = take_buffer();
-        let mut ts = [0u8; 40];
         buf.extend_from_slice(b"{\"ts\":\"");
-        buf.extend_from_slice(crate::time::rfc3339(SystemTime::now(), &mut ts).as_bytes());
+        crate::time::write_rfc3339(&mut buf, SystemTime::now());
         buf.extend_from_slice(b"\",\"seq\":");
         let head_len = buf.len();
         Invocation {
@@ -191,7 +190,9 @@ impl Invocation {
         self.buf.push(b'}');
     }
 
-    fn open(&mut self, section: Section, key: &str) {
+    /// Opens `section` if needed and writes `key_json`: a name encoded as JSON at compile time,
+    /// colon included.
+    fn open(&mut self, section: Section, key_json: &str) {
         if self.section == section {
             self.buf.push(b',');
         } else {
@@ -202,10 +203,7 @@ impl Invocation {
                 _ => b",\"fields\":{",
             });
         }
-        // Keys are parameter and field names: checked identifiers, escaped anyway.
-        self.buf.push(b'"');
-        escape_into(&mut self.buf, key);
-        self.buf.extend_from_slice(b"\":");
+        self.buf.extend_from_slice(key_json.as_bytes());
     }
 
     fn close_section(&mut self) {
@@ -220,22 +218,22 @@ impl Invocation {
         guarded(&mut self.buf, |buf| Encoder::new(buf, limits).value(value));
     }
 
-    /// Records a parameter.
+    /// Records a parameter; `key_json` is its name encoded as JSON, colon included.
     #[inline]
-    pub fn input<T: Loggable + ?Sized>(&mut self, name: &str, value: &T) {
-        self.open(Section::Inputs, name);
+    pub fn input<T: Loggable + ?Sized>(&mut self, key_json: &'static str, value: &T) {
+        self.open(Section::Inputs, key_json);
         self.value(value);
     }
 
     /// Records a parameter as `"[REDACTED]"`.
-    pub fn input_redacted(&mut self, name: &str) {
-        self.open(Section::Inputs, name);
+    pub fn input_redacted(&mut self, key_json: &'static str) {
+        self.open(Section::Inputs, key_json);
         redact::write_redacted(&mut self.buf);
     }
 
     /// Records a `fields(key = value)` entry.
-    pub fn field<T: Loggable + ?Sized>(&mut self, key: &str, value: &T) {
-        self.open(Section::Fields, key);
+    pub fn field<T: Loggable + ?Sized>(&mut self, key_json: &'static str, value: &T) {
+        self.open(Section::Fields, key_json);
         self.value(value);
     }
 

@@ -1,45 +1,96 @@
-//! UTC timestamps in the record's one format: RFC 3339 with nanoseconds and a `Z` suffix.
+//! UTC timestamps in the record's one format: RFC 3339 with nanoseconds and a `Z` suffix,
+//! e.g. `2026-11-22T12:00:00.000000123Z` (always 30 bytes).
 
-use std::io::Write as _;
+use std::cell::Cell;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The last instant RFC 3339 (four-digit years) can express.
+/// The last second RFC 3339 with four-digit years can express.
 const MAX_SECS: u64 = 253_402_300_799;
 
-/// Formats `t` into `buf` and returns it, e.g. `2026-11-22T12:00:00.000000123Z`.
+thread_local! {
+    /// The date and time of day (`YYYY-MM-DDTHH:MM:SS`) of the last second formatted on this
+    /// thread: calls within one second only write their nanoseconds.
+    static LAST_SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((u64::MAX, [0; 19])) };
+}
+
+/// Appends `t` in RFC 3339 UTC with nanoseconds.
 ///
 /// Times outside 1970..=9999 (a broken clock) are clamped to the nearest end rather than
 /// failing: a record is always written.
-pub(crate) fn rfc3339(t: SystemTime, buf: &mut [u8; 40]) -> &str {
-    let t = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) if d.as_secs() <= MAX_SECS => t,
-        Ok(_) => UNIX_EPOCH + Duration::new(MAX_SECS, 999_999_999),
-        Err(_) => UNIX_EPOCH,
+pub(crate) fn write_rfc3339(buf: &mut Vec<u8>, t: SystemTime) {
+    let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) if d.as_secs() <= MAX_SECS => (d.as_secs(), d.subsec_nanos()),
+        Ok(_) => (MAX_SECS, 999_999_999),
+        Err(_) => (0, 0),
     };
-    let mut cursor = std::io::Cursor::new(&mut buf[..]);
-    // 30 bytes always fit in 40.
-    let _ = write!(cursor, "{}", humantime::format_rfc3339_nanos(t));
-    let len = cursor.position() as usize;
-    std::str::from_utf8(&buf[..len]).unwrap_or("1970-01-01T00:00:00.000000000Z")
+    let date_time = LAST_SECOND
+        .try_with(|last| {
+            let (cached_secs, cached) = last.get();
+            if cached_secs == secs {
+                return cached;
+            }
+            let fresh = date_time(secs);
+            last.set((secs, fresh));
+            fresh
+        })
+        .unwrap_or_else(|_| date_time(secs));
+    buf.extend_from_slice(&date_time);
+    let mut frac = *b".000000000Z";
+    let mut n = nanos;
+    for digit in frac[1..10].iter_mut().rev() {
+        *digit = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    buf.extend_from_slice(&frac);
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of a whole second since the epoch.
+fn date_time(secs: u64) -> [u8; 19] {
+    let text =
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(secs)).to_string();
+    let mut out = *b"1970-01-01T00:00:00";
+    if let Some(prefix) = text.as_bytes().get(..19) {
+        out.copy_from_slice(prefix);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn fmt(t: SystemTime) -> String {
+        let mut b = Vec::new();
+        write_rfc3339(&mut b, t);
+        String::from_utf8(b).unwrap()
+    }
+
     #[test]
     fn formats_with_nanoseconds_and_z() {
-        let mut b = [0; 40];
         let t = UNIX_EPOCH + Duration::new(1_795_003_200, 123);
-        assert_eq!(rfc3339(t, &mut b), "2026-11-18T12:00:00.000000123Z");
+        assert_eq!(fmt(t), "2026-11-18T12:00:00.000000123Z");
+        // Same second, other nanoseconds: the cached date is reused.
+        let t = UNIX_EPOCH + Duration::new(1_795_003_200, 999_999_999);
+        assert_eq!(fmt(t), "2026-11-18T12:00:00.999999999Z");
+        let t = UNIX_EPOCH + Duration::new(1_795_003_201, 5_000_000);
+        assert_eq!(fmt(t), "2026-11-18T12:00:01.005000000Z");
+    }
+
+    #[test]
+    fn matches_humantime_over_many_instants() {
+        let mut secs: u64 = 0;
+        while secs < MAX_SECS {
+            let t = UNIX_EPOCH + Duration::new(secs, (secs % 1_000_000_000) as u32);
+            assert_eq!(fmt(t), humantime::format_rfc3339_nanos(t).to_string());
+            secs = secs * 3 + 7_777_777;
+        }
     }
 
     #[test]
     fn clamps_out_of_range_clocks() {
-        let mut b = [0; 40];
         let before = UNIX_EPOCH - Duration::from_secs(10);
-        assert_eq!(rfc3339(before, &mut b), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(fmt(before), "1970-01-01T00:00:00.000000000Z");
         let after = UNIX_EPOCH + Duration::from_secs(MAX_SECS * 2);
-        assert_eq!(rfc3339(after, &mut b), "9999-12-31T23:59:59.999999999Z");
+        assert_eq!(fmt(after), "9999-12-31T23:59:59.999999999Z");
     }
 }
