@@ -276,15 +276,27 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
     let file = quote_spanned!(sig.ident.span()=> ::core::file!());
 
     let inv = format_ident!("__seclog_inv");
-    let who = opts
-        .who
-        .as_ref()
-        .map(|who| quote_spanned!(who.span()=> #inv.who(&(#who));));
+    let who = match &opts.who {
+        Some(who) => quote_spanned!(who.span()=>
+            ::core::option::Option::Some(&(#who) as &dyn ::core::fmt::Display)
+        ),
+        None => quote!(::core::option::Option::None),
+    };
+    let caller = match bindings.iter().find(|b| b.mode == Mode::Caller) {
+        Some(b) => {
+            let ident = &b.ident;
+            quote_spanned!(b.ty_span=>
+                ::core::option::Option::Some(&#k::__private::Identify::caller(&#ident))
+            )
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let who = quote!(#inv.identify(#who, #caller););
     let inputs = bindings.iter().map(|b| {
         let name = json::key(b.ident.to_string().trim_start_matches("r#"));
         let ident = &b.ident;
         match b.mode {
-            Mode::Skip => quote!(),
+            Mode::Skip | Mode::Caller => quote!(),
             Mode::Redact => quote!(#inv.input_redacted(#name);),
             Mode::Record => quote_spanned!(b.ty_span=> #inv.input(#name, &#ident);),
         }

@@ -45,7 +45,7 @@ fn strip_param_attrs(input: TokenStream) -> proc_macro2::TokenStream {
                     syn::FnArg::Typed(t) => &mut t.attrs,
                 };
                 attrs.retain(|a| {
-                    !["skip", "redact", "public"]
+                    !["skip", "redact", "public", "caller"]
                         .iter()
                         .any(|n| a.path().is_ident(n))
                 });

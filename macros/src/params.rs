@@ -1,5 +1,5 @@
 //! Parameters: which are recorded and how, from parameter attributes (`#[skip]`, `#[redact]`,
-//! `#[public]`) and the `skip(...)` option. The attributes are removed from the signature.
+//! `#[public]`, `#[caller]`) and the `skip(...)` option. The attributes are removed from the signature.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -15,6 +15,8 @@ pub enum Mode {
     Redact,
     /// Not recorded.
     Skip,
+    /// Not recorded as an input: it identifies the caller (`#[caller]`).
+    Caller,
 }
 
 /// One name a parameter binds: `req` in `req: Req`, or `a` and `b` in `(a, b): (u8, u8)`.
@@ -53,6 +55,26 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
                 };
                 let mut idents = Vec::new();
                 collect_idents(&pt.pat, &mut idents);
+                if attrs.mode == Mode::Caller {
+                    if !matches!(&*pt.pat, Pat::Ident(_)) {
+                        push_err(syn::Error::new(
+                            pt.pat.span(),
+                            "`#[caller]` needs a parameter with a plain name",
+                        ));
+                        continue;
+                    }
+                    if let Some(first) = bindings.iter().find(|b: &&Binding| b.mode == Mode::Caller)
+                    {
+                        push_err(syn::Error::new(
+                            pt.pat.span(),
+                            format!(
+                                "only one parameter can be `#[caller]`; `{}` already is",
+                                first.ident
+                            ),
+                        ));
+                        continue;
+                    }
+                }
                 for ident in idents {
                     bindings.push(Binding {
                         ident,
@@ -66,6 +88,7 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
     }
     for name in skip {
         match bindings.iter_mut().find(|b| b.ident == *name) {
+            Some(b) if b.mode == Mode::Caller => {}
             Some(b) => b.mode = Mode::Skip,
             None => push_err(syn::Error::new(
                 name.span(),
@@ -99,7 +122,8 @@ struct ParamAttrs {
     public: bool,
 }
 
-/// Removes `#[skip]`, `#[redact]` and `#[public]` from `attrs`, keeping any others.
+/// Removes `#[skip]`, `#[redact]`, `#[public]` and `#[caller]` from `attrs`, keeping any
+/// others.
 fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
     let mut out = ParamAttrs {
         mode: Mode::Record,
@@ -114,6 +138,8 @@ fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
             "redact"
         } else if attr.path().is_ident("public") {
             "public"
+        } else if attr.path().is_ident("caller") {
+            "caller"
         } else {
             kept.push(attr);
             continue;
@@ -142,6 +168,10 @@ fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
                 }
                 attr.meta.require_path_only()?;
                 out.mode = Mode::Redact;
+            }
+            "caller" => {
+                attr.meta.require_path_only()?;
+                out.mode = Mode::Caller;
             }
             _ => {
                 attr.meta.require_path_only()?;

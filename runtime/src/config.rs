@@ -5,7 +5,10 @@
 
 use std::fmt;
 
+use zeroize::Zeroizing;
+
 use crate::dispatch::{self, Dispatcher};
+pub use crate::redact::HashKey;
 use crate::sink::{self, Sink};
 
 /// Size limits that keep one record bounded whatever the input.
@@ -66,6 +69,7 @@ pub struct Builder {
     pub(crate) version: Option<String>,
     pub(crate) limits: Limits,
     pub(crate) sink: Box<dyn Sink>,
+    pub(crate) hash_key: Option<HashKey>,
 }
 
 impl Default for Builder {
@@ -75,6 +79,7 @@ impl Default for Builder {
             version: None,
             limits: Limits::default(),
             sink: Box::new(sink::Stdout),
+            hash_key: None,
         }
     }
 }
@@ -85,6 +90,7 @@ impl fmt::Debug for Builder {
             .field("service", &self.service)
             .field("version", &self.version)
             .field("limits", &self.limits)
+            .field("hash_key", &self.hash_key)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +110,13 @@ impl Builder {
         self
     }
 
+    /// The key of keyed pseudonyms (session ids in [`crate::Caller`]). Without one, values
+    /// that would be pseudonymised are fully redacted instead.
+    pub fn hash_key(mut self, key: HashKey) -> Self {
+        self.hash_key = Some(key);
+        self
+    }
+
     /// The size limits of a record. Default: [`Limits::default`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -119,6 +132,7 @@ impl Builder {
     /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr` or `none` |
     /// | `SECLOG_MAX_STRING_BYTES` | string limit (default 4096) |
     /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
+    /// | `SECLOG_HASH_KEY_FILE` | a file holding the pseudonym key in hex (see [`HashKey`]) |
     ///
     /// An unset variable keeps the current value; an invalid one is an error that names it.
     pub fn with_env(self) -> Result<Self, InitError> {
@@ -154,6 +168,19 @@ impl Builder {
         }
         if let Some(v) = get("SECLOG_MAX_ITEMS") {
             self.limits.max_items = parse_limit("SECLOG_MAX_ITEMS", v)?;
+        }
+        if let Some(path) = get("SECLOG_HASH_KEY_FILE") {
+            let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
+                InitError::invalid(
+                    "SECLOG_HASH_KEY_FILE",
+                    path.clone(),
+                    format!("cannot read it: {e}"),
+                )
+            })?);
+            let key = HashKey::from_hex(&text).map_err(|e| {
+                InitError::invalid("SECLOG_HASH_KEY_FILE", path.clone(), e.to_string())
+            })?;
+            self.hash_key = Some(key);
         }
         Ok(self)
     }
@@ -202,17 +229,17 @@ pub enum InitError {
         var: &'static str,
         /// What it holds.
         value: String,
-        /// What was expected.
-        expected: &'static str,
+        /// What is wrong with it.
+        reason: String,
     },
 }
 
 impl InitError {
-    fn invalid(var: &'static str, value: String, expected: &'static str) -> Self {
+    fn invalid(var: &'static str, value: String, reason: impl Into<String>) -> Self {
         InitError::InvalidEnv {
             var,
             value,
-            expected,
+            reason: reason.into(),
         }
     }
 }
@@ -223,11 +250,9 @@ impl fmt::Display for InitError {
             InitError::AlreadyInstalled => f.write_str(
                 "seclog is already installed in this process; install it once, at start-up",
             ),
-            InitError::InvalidEnv {
-                var,
-                value,
-                expected,
-            } => write!(f, "{var}={value:?} is not valid: {expected}"),
+            InitError::InvalidEnv { var, value, reason } => {
+                write!(f, "{var}={value:?} is not valid: {reason}")
+            }
         }
     }
 }

@@ -32,6 +32,7 @@ pub(crate) struct Dispatcher {
     pub(crate) limits: Limits,
     /// 0 for the default set-up, 1 for the installed one: indexes per-call-site caches.
     pub(crate) slot: usize,
+    pub(crate) hash_key: Option<crate::redact::HashKey>,
     service: Option<Box<str>>,
     version: Option<Box<str>>,
     host: Box<str>,
@@ -70,6 +71,7 @@ impl Dispatcher {
         Dispatcher {
             limits: b.limits,
             slot: installed as usize,
+            hash_key: b.hash_key,
             service: b.service.map(Into::into),
             version: b.version.map(Into::into),
             host: gethostname::gethostname().to_string_lossy().into(),

@@ -51,6 +51,15 @@ impl<'a> Encoder<'a> {
         self.limits
     }
 
+    /// Appends bytes the caller guarantees are valid JSON in place.
+    pub(crate) fn raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    pub(crate) fn buf_mut(&mut self) -> &mut Vec<u8> {
+        self.buf
+    }
+
     /// Writes a nested [`Loggable`] value (nesting deeper than the depth limit is cut).
     pub fn value<T: Loggable + ?Sized>(&mut self, value: &T) {
         if self.depth >= self.limits.max_depth {

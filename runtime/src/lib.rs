@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod config;
+pub mod context;
 mod dispatch;
 mod encoder;
 mod level;
@@ -18,7 +19,8 @@ pub mod sink;
 pub mod testing;
 mod time;
 
-pub use config::{Builder, Guard, InitError, Limits, builder, init};
+pub use config::{Builder, Guard, HashKey, InitError, Limits, builder, init};
+pub use context::{Caller, Identify};
 pub use dispatch::flush;
 pub use encoder::{Array, Encoder, LogKey, Object};
 pub use level::Level;
@@ -30,6 +32,7 @@ pub use sink::Sink;
 /// What generated code refers to. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::context::{Caller, Identify};
     pub use crate::encoder::Encoder;
     pub use crate::level::Level;
     pub use crate::loggable::Loggable;

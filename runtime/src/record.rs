@@ -15,6 +15,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime};
 
+use crate::context::{self, Caller};
 use crate::dispatch::{self, Dispatcher};
 use crate::encoder::{Encoder, write_str_limited};
 use crate::level::Level;
@@ -179,15 +180,21 @@ impl Invocation {
         }
     }
 
-    /// Records the acting user's identity.
-    pub fn who<T: fmt::Display + ?Sized>(&mut self, user: &T) {
-        self.close_section();
-        self.buf.extend_from_slice(b",\"who\":{\"user\":");
+    /// Records `who`: `user` from `who = expr`, `caller` from a `#[caller]` parameter, merged
+    /// over the ambient caller. Called once, before the inputs.
+    pub fn identify(&mut self, user: Option<&dyn fmt::Display>, caller: Option<&Caller>) {
         let limits = self.dispatcher.limits;
-        guarded(&mut self.buf, |buf| {
-            Encoder::new(buf, limits).display(&user)
-        });
-        self.buf.push(b'}');
+        let mark = self.buf.len();
+        let buf = &mut self.buf;
+        let wrote = catch_unwind(AssertUnwindSafe(|| {
+            context::write_who(&mut Encoder::new(buf, limits), user, caller)
+        }));
+        if wrote.is_err() {
+            self.buf.truncate(mark);
+            self.buf.extend_from_slice(
+                b",\"who\":{\"user\":\"[unloggable: its Display impl panicked]\"}",
+            );
+        }
     }
 
     /// Opens `section` if needed and writes `key_json`: a name encoded as JSON at compile time,
