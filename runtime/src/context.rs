@@ -350,7 +350,7 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
-    fn new(caller: Caller) -> Self {
+    pub(crate) fn new(caller: Caller) -> Self {
         Context {
             caller: Arc::new(Mutex::new(caller)),
         }
