@@ -341,6 +341,8 @@ impl<T: Identify + ?Sized> Identify for Arc<T> {
 #[derive(Clone)]
 pub struct Context {
     caller: Arc<Mutex<Caller>>,
+    /// Extra members of the record's `where` object, encoded (e.g. `"lambda":{...}`).
+    pub(crate) where_members: Option<Arc<[u8]>>,
 }
 
 impl fmt::Debug for Context {
@@ -353,6 +355,7 @@ impl Context {
     pub(crate) fn new(caller: Caller) -> Self {
         Context {
             caller: Arc::new(Mutex::new(caller)),
+            where_members: None,
         }
     }
 
@@ -524,8 +527,8 @@ pub(crate) fn write_who(
     enc: &mut Encoder<'_>,
     user: Option<&dyn fmt::Display>,
     param: Option<&Caller>,
+    ambient: Option<&Context>,
 ) {
-    let ambient = current_context();
     if user.is_none() && param.is_none() && ambient.is_none() {
         return;
     }

@@ -12,6 +12,8 @@ mod config;
 pub mod context;
 mod dispatch;
 mod encoder;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 mod level;
 mod loggable;
 mod record;

@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use crate::context::{self, Caller};
@@ -158,6 +158,8 @@ pub struct Invocation {
     section: Section,
     start: Instant,
     finished: bool,
+    /// Members the ambient context adds to `where` (e.g. `"lambda":{...}`).
+    where_extra: Option<Arc<[u8]>>,
 }
 
 impl Invocation {
@@ -177,6 +179,7 @@ impl Invocation {
             section: Section::None,
             start: Instant::now(),
             finished: false,
+            where_extra: None,
         }
     }
 
@@ -185,9 +188,18 @@ impl Invocation {
     pub fn identify(&mut self, user: Option<&dyn fmt::Display>, caller: Option<&Caller>) {
         let limits = self.dispatcher.limits;
         let mark = self.buf.len();
+        let ambient = context::current_context();
+        if let Some(c) = &ambient {
+            self.where_extra.clone_from(&c.where_members);
+        }
         let buf = &mut self.buf;
         let wrote = catch_unwind(AssertUnwindSafe(|| {
-            context::write_who(&mut Encoder::new(buf, limits), user, caller)
+            context::write_who(
+                &mut Encoder::new(buf, limits),
+                user,
+                caller,
+                ambient.as_ref(),
+            )
         }));
         if wrote.is_err() {
             self.buf.truncate(mark);
@@ -305,7 +317,16 @@ impl Invocation {
             out.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
             out.extend_from_slice(&frags.heads[outcome as usize]);
             out.extend_from_slice(itoa::Buffer::new().format(duration_ns).as_bytes());
-            out.extend_from_slice(&frags.where_);
+            match &self.where_extra {
+                None => out.extend_from_slice(&frags.where_),
+                Some(extra) => {
+                    // The fragment ends with the `}` of `where`: the extra members go before it.
+                    out.extend_from_slice(&frags.where_[..frags.where_.len() - 1]);
+                    out.push(b',');
+                    out.extend_from_slice(extra);
+                    out.push(b'}');
+                }
+            }
             out.extend_from_slice(body);
             out.extend_from_slice(b"}\n");
         });
