@@ -20,6 +20,7 @@ mod record;
 mod redact;
 mod serde_value;
 pub mod sink;
+pub mod sql;
 pub mod testing;
 mod time;
 
