@@ -124,6 +124,27 @@ pub use seclog_macros::security_logged;
 /// ```
 pub use seclog_macros::Redact;
 
+/// Emits one security record for an event that no wrapped function produces: a middleware
+/// refusing access, a validator rejecting input, a rate limiter tripping.
+///
+/// `event!("name", key = value, ...)`: the name is a string literal checked against the OWASP
+/// vocabulary at compile time like `event = "..."` (a misspelling does not compile); the
+/// values are [`Loggable`] (redaction applies) and recorded under `fields`; the caller comes
+/// from the ambient [`context`]. The level is the vocabulary's; the outcome is `failure` for
+/// a `_fail` event and `success` otherwise. `where.file` / `where.line` are the macro's
+/// location (or, inside a `#[track_caller]` function, its caller's).
+///
+/// ```
+/// let (_, records) = seclog::testing::capture(|| {
+///     let path = "/admin/users";
+///     seclog::event!("authz_fail", resource = path, required_role = "admin");
+/// });
+/// assert_eq!(records[0]["event"], "authz_fail");
+/// assert_eq!(records[0]["level"], "CRITICAL");
+/// assert_eq!(records[0]["fields"]["resource"], "/admin/users");
+/// ```
+pub use seclog_macros::event;
+
 pub use seclog_runtime::*;
 
 /// The README's examples, compiled and run as doctests.

@@ -56,7 +56,7 @@ fn reentrant(depth: u32) -> u32 {
 
 #[test]
 fn installed_sink_ordering_failures_and_reentrancy() {
-    let _guard = seclog::builder()
+    let guard = seclog::builder()
         .service("shop", "0.3.1")
         .sink(Shared)
         .install()
@@ -90,11 +90,13 @@ fn installed_sink_ordering_failures_and_reentrancy() {
         })
         .collect();
 
-    // 801 handler records plus the re-entrant one were offered; every one the sink
-    // accepted is here.
+    // sys_startup, 801 handler records and the re-entrant one were offered; every one the
+    // sink accepted is here.
     let failed = (1..=calls).filter(|n| n % 5 == 0 || n % 7 == 0).count();
-    assert_eq!(calls, 802);
+    assert_eq!(calls, 803);
     assert_eq!(records.len(), calls - failed);
+    assert_eq!(records[0]["event"], "sys_startup");
+    assert_eq!(records[0]["level"], "WARN");
 
     // Line order is seq order.
     let seqs: Vec<u64> = records.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
@@ -110,4 +112,11 @@ fn installed_sink_ordering_failures_and_reentrancy() {
         .position(|r| r["inputs"]["n"] == 999)
         .expect("the 999 record was accepted");
     assert_eq!(records[pos + 1]["event"], "reentrant");
+    drop(lines);
+
+    // Dropping the guard records sys_shutdown (call 804: accepted).
+    drop(guard);
+    let lines = SINK.lines.lock().unwrap();
+    let last: Value = serde_json::from_slice(lines.last().unwrap()).unwrap();
+    assert_eq!(last["event"], "sys_shutdown");
 }

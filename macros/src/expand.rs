@@ -185,7 +185,7 @@ impl Plan {
     }
 }
 
-fn event_error(lit: &syn::LitStr, e: EventError) -> syn::Error {
+pub(crate) fn event_error(lit: &syn::LitStr, e: EventError) -> syn::Error {
     let msg = match e {
         EventError::Malformed => format!(
             "event name {:?} is not valid: use lower-case letters, digits and `_ . : -`",
@@ -299,6 +299,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
             Mode::Skip | Mode::Caller => quote!(),
             Mode::Redact => quote!(#inv.input_redacted(#name);),
             Mode::Record => quote_spanned!(b.ty_span=> #inv.input(#name, &#ident);),
+            Mode::Sql => quote_spanned!(b.ty_span=> #inv.input_sql(#name, &#ident);),
         }
     });
     let fields = opts.fields.iter().map(|(key, expr)| {

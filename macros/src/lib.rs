@@ -3,6 +3,7 @@
 
 mod attr;
 mod derive;
+mod event;
 mod expand;
 mod json;
 mod level;
@@ -27,6 +28,15 @@ pub fn security_logged(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
+/// Emits one security record for an event that no wrapped function produces. See the
+/// `seclog` crate.
+#[proc_macro]
+pub fn event(input: TokenStream) -> TokenStream {
+    event::event(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
 /// Decides how a type is recorded. See the `seclog` crate.
 #[proc_macro_derive(Redact, attributes(redact, seclog))]
 pub fn derive_redact(input: TokenStream) -> TokenStream {
@@ -45,7 +55,7 @@ fn strip_param_attrs(input: TokenStream) -> proc_macro2::TokenStream {
                     syn::FnArg::Typed(t) => &mut t.attrs,
                 };
                 attrs.retain(|a| {
-                    !["skip", "redact", "public", "caller"]
+                    !["skip", "redact", "public", "caller", "sql"]
                         .iter()
                         .any(|n| a.path().is_ident(n))
                 });

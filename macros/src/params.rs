@@ -1,5 +1,5 @@
 //! Parameters: which are recorded and how, from parameter attributes (`#[skip]`, `#[redact]`,
-//! `#[public]`, `#[caller]`) and the `skip(...)` option. The attributes are removed from the signature.
+//! `#[public]`, `#[caller]`, `#[sql]`) and the `skip(...)` option. The attributes are removed from the signature.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
@@ -17,6 +17,8 @@ pub enum Mode {
     Skip,
     /// Not recorded as an input: it identifies the caller (`#[caller]`).
     Caller,
+    /// SQL text, recorded by its shape only (`#[sql]`).
+    Sql,
 }
 
 /// One name a parameter binds: `req` in `req: Req`, or `a` and `b` in `(a, b): (u8, u8)`.
@@ -122,8 +124,8 @@ struct ParamAttrs {
     public: bool,
 }
 
-/// Removes `#[skip]`, `#[redact]`, `#[public]` and `#[caller]` from `attrs`, keeping any
-/// others.
+/// Removes `#[skip]`, `#[redact]`, `#[public]`, `#[caller]` and `#[sql]` from `attrs`,
+/// keeping any others.
 fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
     let mut out = ParamAttrs {
         mode: Mode::Record,
@@ -140,6 +142,8 @@ fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
             "public"
         } else if attr.path().is_ident("caller") {
             "caller"
+        } else if attr.path().is_ident("sql") {
+            "sql"
         } else {
             kept.push(attr);
             continue;
@@ -172,6 +176,10 @@ fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
             "caller" => {
                 attr.meta.require_path_only()?;
                 out.mode = Mode::Caller;
+            }
+            "sql" => {
+                attr.meta.require_path_only()?;
+                out.mode = Mode::Sql;
             }
             _ => {
                 attr.meta.require_path_only()?;

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use seclog_macros::event;
 use zeroize::Zeroizing;
 
 use crate::dispatch::{self, Dispatcher};
@@ -187,8 +188,15 @@ impl Builder {
 
     /// Installs this configuration for the whole process. Records emitted before it used the
     /// defaults. Fails if a configuration was already installed.
+    ///
+    /// Records the OWASP `sys_startup` event; the guard records `sys_shutdown` when dropped.
     pub fn install(self) -> Result<Guard, InitError> {
         dispatch::install(Dispatcher::new(self, true))?;
+        event!(
+            crate = crate,
+            "sys_startup",
+            seclog_version = env!("CARGO_PKG_VERSION")
+        );
         Ok(Guard { _private: () })
     }
 }
@@ -204,7 +212,8 @@ fn parse_limit(var: &'static str, v: String) -> Result<usize, InitError> {
     }
 }
 
-/// Flushes the sink when dropped: keep it alive for the life of `main`.
+/// Records `sys_shutdown` and flushes the sink when dropped: keep it alive for the life of
+/// `main`.
 #[must_use = "dropping the guard at once flushes and ends nothing useful; bind it: `let _guard = ...`"]
 #[derive(Debug)]
 pub struct Guard {
@@ -213,6 +222,7 @@ pub struct Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        event!(crate = crate, "sys_shutdown");
         dispatch::flush();
     }
 }

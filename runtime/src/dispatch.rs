@@ -36,6 +36,8 @@ pub(crate) struct Dispatcher {
     service: Option<Box<str>>,
     version: Option<Box<str>>,
     host: Box<str>,
+    /// The program's name: the service of records made by seclog itself when none is set.
+    program: Box<str>,
     pid: u32,
     sink: Box<dyn Sink>,
     out: Mutex<Vec<u8>>,
@@ -75,6 +77,11 @@ impl Dispatcher {
             service: b.service.map(Into::into),
             version: b.version.map(Into::into),
             host: gethostname::gethostname().to_string_lossy().into(),
+            program: std::env::current_exe()
+                .ok()
+                .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "unknown".to_owned())
+                .into(),
             pid: std::process::id(),
             sink: b.sink,
             out: Mutex::new(Vec::with_capacity(1024)),
@@ -90,34 +97,37 @@ impl Dispatcher {
         Dispatcher::new(b, false)
     }
 
-    /// The constant `,"where":{...}` part of a call site's records.
-    pub(crate) fn where_fragment(&self, meta: &CallsiteMeta) -> Box<[u8]> {
+    /// The constant parts of a call site's `where`: `,"where":{"service":..,"fn":..` and
+    /// `,"file":..,"line":..` (without the closing brace, so that members can follow).
+    pub(crate) fn where_fragments(&self, meta: &CallsiteMeta) -> (Box<[u8]>, Box<[u8]>) {
         let mut b = Vec::with_capacity(192);
         let max = self.limits.max_string_bytes;
+        let (service, version) = match (&self.service, meta.crate_name) {
+            (Some(s), name) => {
+                let fallback = if name.is_empty() {
+                    "unknown"
+                } else {
+                    meta.crate_version
+                };
+                (&**s, self.version.as_deref().unwrap_or(fallback))
+            }
+            (None, "") => (&*self.program, "unknown"),
+            (None, name) => (name, meta.crate_version),
+        };
         b.extend_from_slice(b",\"where\":{\"service\":");
-        write_str_limited(
-            &mut b,
-            self.service.as_deref().unwrap_or(meta.crate_name),
-            max,
-        );
+        write_str_limited(&mut b, service, max);
         b.extend_from_slice(b",\"version\":");
-        write_str_limited(
-            &mut b,
-            self.version.as_deref().unwrap_or(meta.crate_version),
-            max,
-        );
+        write_str_limited(&mut b, version, max);
         b.extend_from_slice(b",\"host\":");
         write_str_limited(&mut b, &self.host, max);
         b.extend_from_slice(b",\"pid\":");
         b.extend_from_slice(itoa::Buffer::new().format(self.pid).as_bytes());
         b.extend_from_slice(b",\"fn\":\"");
         escape_into(&mut b, meta.fn_path);
-        b.extend_from_slice(b"\",\"file\":\"");
-        escape_into(&mut b, meta.file);
-        b.extend_from_slice(b"\",\"line\":");
-        b.extend_from_slice(itoa::Buffer::new().format(meta.line).as_bytes());
-        b.push(b'}');
-        b.into_boxed_slice()
+        b.push(b'"');
+        let mut loc = Vec::with_capacity(64);
+        write_location(&mut loc, meta.file, meta.line);
+        (b.into_boxed_slice(), loc.into_boxed_slice())
     }
 
     /// Emits one record: `assemble` writes its bytes given the sequence number. Never panics
@@ -171,6 +181,14 @@ impl Dispatcher {
             eprintln!("seclog: the sink failed to write a record: {e}");
         }
     }
+}
+
+/// `,"file":"..","line":N`.
+pub(crate) fn write_location(buf: &mut Vec<u8>, file: &str, line: u32) {
+    buf.extend_from_slice(b",\"file\":\"");
+    escape_into(buf, file);
+    buf.extend_from_slice(b"\",\"line\":");
+    buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
 }
 
 struct EmitGuard;

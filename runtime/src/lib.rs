@@ -10,8 +10,10 @@
 pub mod axum;
 mod config;
 pub mod context;
+pub mod crash;
 mod dispatch;
 mod encoder;
+pub mod events;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 mod level;
@@ -23,6 +25,8 @@ pub mod sink;
 pub mod sql;
 pub mod testing;
 mod time;
+pub mod upload;
+pub mod validation;
 
 pub use config::{Builder, Guard, HashKey, InitError, Limits, builder, init};
 pub use context::{Caller, Identify};

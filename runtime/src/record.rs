@@ -11,7 +11,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
@@ -79,8 +79,10 @@ pub struct Callsite {
 struct Fragments {
     /// `,"event":..,"level":..,"outcome":..,"duration_ns":` per outcome.
     heads: [Box<[u8]>; 4],
-    /// `,"where":{..}`.
-    where_: Box<[u8]>,
+    /// `,"where":{"service":..,"fn":..` — `where` up to its location.
+    where_head: Box<[u8]>,
+    /// `,"file":..,"line":..`.
+    where_location: Box<[u8]>,
 }
 
 impl Callsite {
@@ -92,20 +94,24 @@ impl Callsite {
     }
 
     fn fragments(&self, d: &Dispatcher) -> &Fragments {
-        self.fragments[d.slot].get_or_init(|| Fragments {
-            heads: Outcome::ALL.map(|o| {
-                let i = o as usize;
-                let mut b = Vec::with_capacity(96);
-                b.extend_from_slice(b",\"event\":");
-                write_str_limited(&mut b, self.meta.events[i], usize::MAX);
-                b.extend_from_slice(b",\"level\":\"");
-                b.extend_from_slice(self.meta.levels[i].as_str().as_bytes());
-                b.extend_from_slice(b"\",\"outcome\":\"");
-                b.extend_from_slice(o.as_str().as_bytes());
-                b.extend_from_slice(b"\",\"duration_ns\":");
-                b.into_boxed_slice()
-            }),
-            where_: d.where_fragment(&self.meta),
+        self.fragments[d.slot].get_or_init(|| {
+            let (where_head, where_location) = d.where_fragments(&self.meta);
+            Fragments {
+                heads: Outcome::ALL.map(|o| {
+                    let i = o as usize;
+                    let mut b = Vec::with_capacity(96);
+                    b.extend_from_slice(b",\"event\":");
+                    write_str_limited(&mut b, self.meta.events[i], usize::MAX);
+                    b.extend_from_slice(b",\"level\":\"");
+                    b.extend_from_slice(self.meta.levels[i].as_str().as_bytes());
+                    b.extend_from_slice(b"\",\"outcome\":\"");
+                    b.extend_from_slice(o.as_str().as_bytes());
+                    b.extend_from_slice(b"\",\"duration_ns\":");
+                    b.into_boxed_slice()
+                }),
+                where_head,
+                where_location,
+            }
         })
     }
 }
@@ -160,6 +166,9 @@ pub struct Invocation {
     finished: bool,
     /// Members the ambient context adds to `where` (e.g. `"lambda":{...}`).
     where_extra: Option<Arc<[u8]>>,
+    /// Where the record was made, when not the call site's own location (helpers called
+    /// with `#[track_caller]`).
+    location: Option<&'static Location<'static>>,
 }
 
 impl Invocation {
@@ -180,7 +189,15 @@ impl Invocation {
             start: Instant::now(),
             finished: false,
             where_extra: None,
+            location: None,
         }
+    }
+
+    /// Like [`start`](Self::start), recording `location` as `where.file` / `where.line`.
+    pub fn start_at(callsite: &'static Callsite, location: &'static Location<'static>) -> Self {
+        let mut inv = Self::start(callsite);
+        inv.location = Some(location);
+        inv
     }
 
     /// Records `who`: `user` from `who = expr`, `caller` from a `#[caller]` parameter, merged
@@ -242,6 +259,13 @@ impl Invocation {
     pub fn input<T: Loggable + ?Sized>(&mut self, key_json: &'static str, value: &T) {
         self.open(Section::Inputs, key_json);
         self.value(value);
+    }
+
+    /// Records a `#[sql]` parameter by its shape only (see [`crate::sql::shape`]).
+    pub fn input_sql<T: crate::sql::SqlText + ?Sized>(&mut self, key_json: &'static str, sql: &T) {
+        self.open(Section::Inputs, key_json);
+        let shape = crate::sql::shape(sql.sql_text());
+        self.value(shape.as_str());
     }
 
     /// Records a parameter as `"[REDACTED]"`.
@@ -311,22 +335,23 @@ impl Invocation {
         let dispatcher = self.dispatcher;
         let frags = self.callsite.fragments(dispatcher);
         let (head, body) = self.buf.split_at(self.head_len);
+        let (location, where_extra) = (self.location, &self.where_extra);
         dispatcher.emit(|out, seq| {
             out.reserve(head.len() + body.len() + 256);
             out.extend_from_slice(head);
             out.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
             out.extend_from_slice(&frags.heads[outcome as usize]);
             out.extend_from_slice(itoa::Buffer::new().format(duration_ns).as_bytes());
-            match &self.where_extra {
-                None => out.extend_from_slice(&frags.where_),
-                Some(extra) => {
-                    // The fragment ends with the `}` of `where`: the extra members go before it.
-                    out.extend_from_slice(&frags.where_[..frags.where_.len() - 1]);
-                    out.push(b',');
-                    out.extend_from_slice(extra);
-                    out.push(b'}');
-                }
+            out.extend_from_slice(&frags.where_head);
+            match location {
+                None => out.extend_from_slice(&frags.where_location),
+                Some(l) => dispatch::write_location(out, l.file(), l.line()),
             }
+            if let Some(extra) = where_extra {
+                out.push(b',');
+                out.extend_from_slice(extra);
+            }
+            out.push(b'}');
             out.extend_from_slice(body);
             out.extend_from_slice(b"}\n");
         });

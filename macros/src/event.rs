@@ -1,0 +1,203 @@
+//! `event!("name", key = value, ...)`: one security record for an event that no wrapped
+//! function produces. Parse → validate → expand, like `#[security_logged]`.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, LitStr, Path, Result, Token};
+
+use crate::json;
+use crate::level::Level;
+use crate::sensitive::sensitive_term;
+use crate::vocab;
+
+struct EventInput {
+    krate: Option<Path>,
+    level: Option<(Level, proc_macro2::Span)>,
+    failure: Option<bool>,
+    name: LitStr,
+    fields: Vec<(Ident, Expr)>,
+}
+
+impl Parse for EventInput {
+    fn parse(input: ParseStream) -> Result<Self> {
+        // Options come before the name: `crate = path`, `level = "..."`, `outcome = "..."`.
+        let (mut krate, mut level, mut failure) = (None, None, None);
+        while !input.peek(LitStr) && !input.is_empty() {
+            if input.peek(Token![crate]) {
+                input.parse::<Token![crate]>()?;
+                input.parse::<Token![=]>()?;
+                krate = Some(Path::parse_mod_style(input)?);
+            } else {
+                if !input.peek2(Token![=]) {
+                    return Err(input.error(
+                        "expected the event name as a string literal: `event!(\"authz_fail\", key = value, ...)`",
+                    ));
+                }
+                let key: Ident = input.parse()?;
+                input.parse::<Token![=]>()?;
+                let lit: LitStr = input.parse()?;
+                match key.to_string().as_str() {
+                    "level" => {
+                        let l = Level::parse(&lit.value()).ok_or_else(|| {
+                            syn::Error::new(
+                                lit.span(),
+                                format!(
+                                    "unknown level {:?}; expected one of: {}",
+                                    lit.value(),
+                                    Level::NAMES
+                                ),
+                            )
+                        })?;
+                        level = Some((l, lit.span()));
+                    }
+                    "outcome" => {
+                        failure = Some(match lit.value().as_str() {
+                            "success" => false,
+                            "failure" => true,
+                            _ => {
+                                return Err(syn::Error::new(
+                                    lit.span(),
+                                    "expected `outcome = \"success\"` or `outcome = \"failure\"`",
+                                ));
+                            }
+                        });
+                    }
+                    _ => {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            format!(
+                                "unknown option `{key}`; before the event name only `level` and `outcome` go"
+                            ),
+                        ));
+                    }
+                }
+            }
+            input.parse::<Token![,]>()?;
+        }
+        let name: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the event name as a string literal: `event!(\"authz_fail\", key = value, ...)`",
+            )
+        })?;
+        let mut fields: Vec<(Ident, Expr)> = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            if fields.iter().any(|(k, _)| *k == key) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("duplicate field `{key}`"),
+                ));
+            }
+            if !input.peek(Token![=]) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("expected `{key} = <expression>`"),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            fields.push((key, input.parse()?));
+        }
+        Ok(EventInput {
+            krate,
+            level,
+            failure,
+            name,
+            fields,
+        })
+    }
+}
+
+pub fn event(input: TokenStream) -> Result<TokenStream> {
+    let EventInput {
+        krate,
+        level,
+        failure,
+        name,
+        fields,
+    } = syn::parse2(input)?;
+    let value = name.value();
+    let names = vocab::resolve(&value).map_err(|e| crate::expand::event_error(&name, e))?;
+    if names.success != names.failure && names.success != value {
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "`{value}` is a stem, not an event: name what happened, \"{}\" or \"{}\"",
+                names.success, names.failure
+            ),
+        ));
+    }
+    for (key, _) in &fields {
+        if let Some(term) = sensitive_term(&key.to_string()) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "field `{key}` looks like a secret (its name contains `{term}`) and would be recorded in clear\n\
+                     help: leave it out, or record a value that is not secret under another name"
+                ),
+            ));
+        }
+    }
+    // An event is the thing that happened: a `_fail` event records a failure.
+    let failed = failure.unwrap_or_else(|| value.contains("_fail"));
+    let level = level.map_or(names.success_level, |(l, _)| l);
+    let own = matches!(&krate, Some(p) if p.is_ident("crate"));
+    let k = krate.map_or_else(|| quote!(::seclog), |p| p.to_token_stream());
+    let levels = [
+        level,
+        level.max(Level::Warn),
+        level.max(Level::Error),
+        level,
+    ]
+    .map(|l| l.tokens(&k));
+    let events = [&value, &value, &value, &value];
+    let crate_info = if own {
+        // seclog's own records name the program, not seclog, as the service.
+        quote!(crate_name: "", crate_version: "",)
+    } else {
+        quote! {
+            crate_name: match ::core::option_env!("CARGO_PKG_NAME") {
+                ::core::option::Option::Some(name) => name,
+                ::core::option::Option::None => "unknown",
+            },
+            crate_version: match ::core::option_env!("CARGO_PKG_VERSION") {
+                ::core::option::Option::Some(version) => version,
+                ::core::option::Option::None => "unknown",
+            },
+        }
+    };
+    let writes = fields.iter().map(|(key, expr)| {
+        let key_json = json::key(&key.to_string());
+        quote_spanned!(expr.span()=> __seclog_inv.field(#key_json, &(#expr));)
+    });
+    let finish = if failed {
+        quote!(__seclog_inv.finish_failure();)
+    } else {
+        quote!(__seclog_inv.finish_success();)
+    };
+    Ok(quote! {{
+        static __SECLOG_CALLSITE: #k::__private::Callsite =
+            #k::__private::Callsite::new(#k::__private::CallsiteMeta {
+                fn_path: ::core::module_path!(),
+                file: ::core::file!(),
+                line: ::core::line!(),
+                #crate_info
+                events: [#(#events),*],
+                levels: [#(#levels),*],
+            });
+        // In a `#[track_caller]` helper, the location is the helper's caller.
+        let mut __seclog_inv = #k::__private::Invocation::start_at(
+            &__SECLOG_CALLSITE,
+            ::core::panic::Location::caller(),
+        );
+        __seclog_inv.identify(::core::option::Option::None, ::core::option::Option::None);
+        #(#writes)*
+        #finish
+    }})
+}

@@ -1,0 +1,4 @@
+fn main() {
+    let name = "authz_fail";
+    seclog::event!(name, resource = "/admin");
+}

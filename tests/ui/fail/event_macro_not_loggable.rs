@@ -1,0 +1,5 @@
+pub struct Request;
+
+fn main() {
+    seclog::event!("authz_fail", request = Request);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    seclog::event!("authn_login", user = "ann");
+}

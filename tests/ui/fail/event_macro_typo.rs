@@ -1,0 +1,4 @@
+fn main() {
+    let path = "/admin";
+    seclog::event!("authz_fial", resource = path);
+}
