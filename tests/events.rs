@@ -116,12 +116,13 @@ fn typed_helpers_record_at_their_callers_location() {
 
 #[test]
 fn validation_reports_name_fields_and_rules_but_not_values() {
+    let line = line!() + 6;
     let (result, recs) = capture(|| {
         let mut report = Report::new("signup");
         report.fail("email", "format");
         report.fail("password", "min_length");
         report.fail_with_value("page", "max", &10_000u32);
-        report.into_result().map_err(Report::record)
+        report.finish()
     });
     let report = result.unwrap_err();
     assert_eq!(
@@ -135,6 +136,8 @@ fn validation_reports_name_fields_and_rules_but_not_values() {
     let r = one(recs);
     assert_eq!(r["event"], "input_validation_fail");
     assert_eq!(r["level"], "WARN");
+    assert_eq!(r["where"]["file"], "tests/events.rs");
+    assert_eq!(r["where"]["line"], line);
     assert_eq!(
         r["fields"]["failures"],
         json!([

@@ -1,7 +1,490 @@
 //! SQL statements logged by shape only: every literal replaced by `?`.
+//!
+//! A statement's shape says what the code did — which tables, which columns, which kind of
+//! query — without the values in it, which are exactly what must not reach a log (an e-mail
+//! in a `WHERE`, a password hash in an `UPDATE`). Put `#[sql]` on a statement parameter of a
+//! `#[security_logged]` function to record its shape.
+//!
+//! ```
+//! assert_eq!(
+//!     seclog::sql::shape("SELECT * FROM users WHERE name = 'alice' AND id IN (1, 2, 3)"),
+//!     "SELECT * FROM users WHERE name = ? AND id IN (?)"
+//! );
+//! ```
+//!
+//! What becomes `?`: single-quoted strings (with `''` and backslash escapes), PostgreSQL
+//! `E'..'`, `U&'..'` and dollar-quoted strings (`$$..$$`, `$tag$..$tag$`), `N'..'`, hex and bit
+//! literals (`0xFF`, `X'AB'`, `B'01'`), numbers, `TRUE` / `FALSE` — and **double-quoted text,
+//! always**: MySQL reads it as a string, so it is treated as one even though PostgreSQL and
+//! SQLite read it as an identifier (a shape loses a quoted identifier rather than risk a
+//! value). A unary minus stays: `x = -5` becomes `x = -?`. Kept as they are: keywords,
+//! identifiers (also `` `quoted` `` and `[bracketed]`), operators, `NULL`, and placeholders
+//! (`?`, `$1`, `:name`, `@p1`).
+//!
+//! Comments (`-- ..`, `# ..`, `/* .. */`, nested) are dropped, whitespace runs become one space,
+//! `IN (?, ?, ?)` becomes `IN (?)`, and the rows of a multi-row `VALUES (..), (..)` become the
+//! first one, so a bulk insert has a short shape. Anything unterminated (a string, a quoted
+//! identifier, a comment) turns into `?` to the end. The shape is at most 4096 bytes.
+//!
+//! Backslash escapes are honoured in every quoted string (MySQL's default); a PostgreSQL
+//! standard string that ends in a backslash (`'C:\'`) is therefore read as going on.
 
-/// The shape of a SQL statement: literals replaced by `?`, comments dropped.
+/// The longest shape returned, in bytes; a longer one is cut and ends with `…`.
+pub const MAX_SHAPE_BYTES: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok<'a> {
+    /// Kept verbatim: a word, an identifier, an operator, a placeholder.
+    Text(&'a str),
+    Space,
+    /// A literal, written `?`.
+    Lit,
+    Open,
+    Close,
+    Comma,
+}
+
+/// The shape of a SQL statement: literals replaced by `?`, comments dropped. See the
+/// [module docs](self).
 pub fn shape(sql: &str) -> String {
-    let _ = sql;
-    String::from("?")
+    let tokens = collapse_values(collapse_in_lists(tokenize(sql)));
+    let mut out = String::with_capacity(sql.len().min(MAX_SHAPE_BYTES));
+    let mut pending_space = false;
+    for tok in tokens {
+        if tok == Tok::Space {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        match tok {
+            Tok::Text(t) => out.push_str(t),
+            Tok::Lit => out.push('?'),
+            Tok::Open => out.push('('),
+            Tok::Close => out.push(')'),
+            Tok::Comma => out.push(','),
+            Tok::Space => {}
+        }
+        if out.len() > MAX_SHAPE_BYTES {
+            let mut end = MAX_SHAPE_BYTES;
+            while !out.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.truncate(end);
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
+fn is_word_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
+
+fn tokenize(sql: &str) -> Vec<Tok<'_>> {
+    let bytes = sql.as_bytes();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < sql.len() {
+        let c = sql[i..].chars().next().unwrap_or('\0');
+        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+        if c.is_whitespace() {
+            i += c.len_utf8();
+            toks.push(Tok::Space);
+        } else if c == '-' && next(1) == b'-' {
+            i = line_end(bytes, i);
+            toks.push(Tok::Space);
+        } else if c == '#' && !matches!(next(1), b'>' | b'-') {
+            i = line_end(bytes, i);
+            toks.push(Tok::Space);
+        } else if c == '/' && next(1) == b'*' {
+            i = block_comment_end(bytes, i);
+            toks.push(Tok::Space);
+        } else if c == '\'' || c == '"' {
+            i = quoted_end(bytes, i, c as u8);
+            toks.push(Tok::Lit);
+        } else if c == '`' {
+            match find_byte(bytes, i + 1, b'`') {
+                Some(end) => {
+                    toks.push(Tok::Text(&sql[i..=end]));
+                    i = end + 1;
+                }
+                None => {
+                    toks.push(Tok::Lit);
+                    i = sql.len();
+                }
+            }
+        } else if c == '[' && sql[i + 1..].chars().next().is_some_and(is_word_start) {
+            match find_byte(bytes, i + 1, b']') {
+                Some(end) if sql[i + 1..end].chars().all(|c| is_word_char(c) || c == ' ') => {
+                    toks.push(Tok::Text(&sql[i..=end]));
+                    i = end + 1;
+                }
+                _ => {
+                    toks.push(Tok::Text("["));
+                    i += 1;
+                }
+            }
+        } else if c == '$' {
+            i = dollar(sql, i, &mut toks);
+        } else if c.is_ascii_digit() || (c == '.' && next(1).is_ascii_digit()) {
+            i = number_end(bytes, i);
+            toks.push(Tok::Lit);
+        } else if is_word_start(c) {
+            let mut end = i;
+            for (k, ch) in sql[i..].char_indices() {
+                if !is_word_char(ch) {
+                    break;
+                }
+                end = i + k + ch.len_utf8();
+            }
+            let word = &sql[i..end];
+            // A string prefix: E'..', N'..', X'..', B'..', U&'..'.
+            let quote = bytes.get(end).copied();
+            if quote == Some(b'\'')
+                && matches!(word.to_ascii_uppercase().as_str(), "E" | "N" | "X" | "B")
+            {
+                i = quoted_end(bytes, end, b'\'');
+                toks.push(Tok::Lit);
+            } else if word.eq_ignore_ascii_case("U") && sql[end..].starts_with("&'") {
+                i = quoted_end(bytes, end + 1, b'\'');
+                toks.push(Tok::Lit);
+            } else if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") {
+                i = end;
+                toks.push(Tok::Lit);
+            } else {
+                i = end;
+                toks.push(Tok::Text(word));
+            }
+        } else if c == '(' {
+            i += 1;
+            toks.push(Tok::Open);
+        } else if c == ')' {
+            i += 1;
+            toks.push(Tok::Close);
+        } else if c == ',' {
+            i += 1;
+            toks.push(Tok::Comma);
+        } else if c == ':' || c == '@' {
+            // `:name`, `@p1` placeholders and `::` casts stay.
+            let end = placeholder_end(sql, i);
+            toks.push(Tok::Text(&sql[i..end]));
+            i = end;
+        } else {
+            let len = c.len_utf8();
+            toks.push(Tok::Text(&sql[i..i + len]));
+            i += len;
+        }
+    }
+    toks
+}
+
+/// End of `:name`, `::`, `@p1`, `@@x`: the sigils, then a word.
+fn placeholder_end(sql: &str, start: usize) -> usize {
+    let sigil = sql.as_bytes()[start];
+    let mut end = start;
+    while sql.as_bytes().get(end) == Some(&sigil) {
+        end += 1;
+    }
+    // A name starts with a letter: `:3` in `arr[2:3]` is a slice bound, a literal.
+    if !sql[end..].chars().next().is_some_and(is_word_start) {
+        return end;
+    }
+    for ch in sql[end..].chars() {
+        if !is_word_char(ch) {
+            break;
+        }
+        end += ch.len_utf8();
+    }
+    end
+}
+
+fn find_byte(bytes: &[u8], from: usize, b: u8) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&x| x == b)
+        .map(|p| from + p)
+}
+
+fn line_end(bytes: &[u8], from: usize) -> usize {
+    find_byte(bytes, from, b'\n').unwrap_or(bytes.len())
+}
+
+/// The end of a (nested) block comment starting at `from`, or the end of input.
+fn block_comment_end(bytes: &[u8], from: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = from;
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The end (exclusive) of a string opened by the quote at `open`, honouring doubled quotes and
+/// backslash escapes; the end of input when unterminated.
+fn quoted_end(bytes: &[u8], open: usize, quote: u8) -> usize {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\\' {
+            i += 2;
+        } else if b == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+            } else {
+                return i + 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// A number: digits, a fraction, an exponent, or `0x..` / `0b..`; one literal.
+fn number_end(bytes: &[u8], from: usize) -> usize {
+    let mut i = from;
+    if bytes[i] == b'0' && matches!(bytes.get(i + 1), Some(b'x' | b'X' | b'b' | b'B')) {
+        i += 2;
+        while bytes.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            i += 1;
+        }
+        return i;
+    }
+    while bytes
+        .get(i)
+        .is_some_and(|b| b.is_ascii_digit() || *b == b'_')
+    {
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        if matches!(bytes.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        if bytes.get(j).is_some_and(u8::is_ascii_digit) {
+            i = j;
+            while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+        }
+    }
+    // Letters glued to a number (`1st`, `10ms`) belong to it.
+    while bytes
+        .get(i)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    {
+        i += 1;
+    }
+    i
+}
+
+/// At a `$`: a positional parameter (`$1`), a dollar-quoted string (`$$..$$`, `$tag$..$tag$`),
+/// or a lone `$`.
+fn dollar<'a>(sql: &'a str, i: usize, toks: &mut Vec<Tok<'a>>) -> usize {
+    let bytes = sql.as_bytes();
+    let mut j = i + 1;
+    if bytes.get(j).is_some_and(u8::is_ascii_digit) {
+        while bytes.get(j).is_some_and(u8::is_ascii_digit) {
+            j += 1;
+        }
+        toks.push(Tok::Text(&sql[i..j]));
+        return j;
+    }
+    while bytes
+        .get(j)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    {
+        j += 1;
+    }
+    if bytes.get(j) != Some(&b'$') {
+        toks.push(Tok::Text("$"));
+        return i + 1;
+    }
+    let tag = &sql[i..=j];
+    toks.push(Tok::Lit);
+    match sql[j + 1..].find(tag) {
+        Some(p) => j + 1 + p + tag.len(),
+        None => sql.len(),
+    }
+}
+
+fn is_word(tok: Option<&Tok<'_>>, word: &str) -> bool {
+    matches!(tok, Some(Tok::Text(t)) if t.eq_ignore_ascii_case(word))
+}
+
+/// `IN (?, ?, ?)` → `IN (?)`.
+fn collapse_in_lists(toks: Vec<Tok<'_>>) -> Vec<Tok<'_>> {
+    let mut out: Vec<Tok<'_>> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        out.push(toks[i]);
+        if is_word(toks.get(i), "IN") {
+            let mut j = i + 1;
+            let skip_space = |j: &mut usize| {
+                while toks.get(*j) == Some(&Tok::Space) {
+                    *j += 1;
+                }
+            };
+            skip_space(&mut j);
+            if toks.get(j) == Some(&Tok::Open) {
+                let mut k = j + 1;
+                let mut items = 0;
+                loop {
+                    skip_space(&mut k);
+                    if matches!(toks.get(k), Some(Tok::Lit) | Some(Tok::Text("?"))) {
+                        items += 1;
+                        k += 1;
+                    } else {
+                        break;
+                    }
+                    skip_space(&mut k);
+                    match toks.get(k) {
+                        Some(Tok::Comma) => k += 1,
+                        _ => break,
+                    }
+                }
+                if items > 0 && toks.get(k) == Some(&Tok::Close) {
+                    if j > i + 1 {
+                        out.push(Tok::Space);
+                    }
+                    out.extend([Tok::Open, Tok::Lit, Tok::Close]);
+                    i = k + 1;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `VALUES (..), (..), (..)` → `VALUES (..)`.
+fn collapse_values(toks: Vec<Tok<'_>>) -> Vec<Tok<'_>> {
+    let mut out: Vec<Tok<'_>> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        out.push(toks[i]);
+        i += 1;
+        if !is_word(out.last(), "VALUES") {
+            continue;
+        }
+        // Copy the first row, then drop `, (..)` rows after it.
+        let mut j = i;
+        while toks.get(j) == Some(&Tok::Space) {
+            j += 1;
+        }
+        let Some(first_end) = group_end(&toks, j) else {
+            continue;
+        };
+        out.extend_from_slice(&toks[i..first_end]);
+        i = first_end;
+        loop {
+            let mut k = i;
+            while toks.get(k) == Some(&Tok::Space) {
+                k += 1;
+            }
+            if toks.get(k) != Some(&Tok::Comma) {
+                break;
+            }
+            k += 1;
+            while toks.get(k) == Some(&Tok::Space) {
+                k += 1;
+            }
+            match group_end(&toks, k) {
+                Some(end) => i = end,
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+/// The end (exclusive) of the parenthesised group opening at `open`.
+fn group_end(toks: &[Tok<'_>], open: usize) -> Option<usize> {
+    if toks.get(open) != Some(&Tok::Open) {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (k, t) in toks.iter().enumerate().skip(open) {
+        match t {
+            Tok::Open => depth += 1,
+            Tok::Close => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(k + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// SQL text: what a `#[sql]` parameter must be (`&str`, `String`, ...).
+#[diagnostic::on_unimplemented(
+    message = "`#[sql]` records the shape of SQL text, and `{Self}` is not text",
+    label = "not SQL text",
+    note = "use `#[sql]` on a `&str` or `String` parameter holding a statement"
+)]
+pub trait SqlText {
+    /// The statement.
+    fn sql_text(&self) -> &str;
+}
+
+impl SqlText for str {
+    fn sql_text(&self) -> &str {
+        self
+    }
+}
+
+impl SqlText for String {
+    fn sql_text(&self) -> &str {
+        self
+    }
+}
+
+impl SqlText for std::borrow::Cow<'_, str> {
+    fn sql_text(&self) -> &str {
+        self
+    }
+}
+
+impl<T: SqlText + ?Sized> SqlText for &T {
+    fn sql_text(&self) -> &str {
+        (**self).sql_text()
+    }
+}
+
+impl<T: SqlText + ?Sized> SqlText for Box<T> {
+    fn sql_text(&self) -> &str {
+        (**self).sql_text()
+    }
 }

@@ -22,13 +22,11 @@
 //!     if form.age < 18 {
 //!         report.fail_with_value("age", "min", &form.age); // a number: safe to log
 //!     }
-//!     report.into_result()
+//!     report.finish() // records input_validation_fail when anything failed
 //! }
 //!
 //! let form = Signup { email: "bob".into(), password: "hunter2".into(), age: 16 };
-//! let (result, records) = seclog::testing::capture(|| {
-//!     validate(&form).map_err(|report| report.record())
-//! });
+//! let (result, records) = seclog::testing::capture(|| validate(&form));
 //! assert!(result.is_err());
 //! let r = &records[0];
 //! assert_eq!(r["event"], "input_validation_fail");
@@ -105,9 +103,15 @@ impl Report {
         self.failures.iter().map(|f| f.field.as_str())
     }
 
-    /// `Ok(())` when nothing failed, else the report.
-    pub fn into_result(self) -> Result<(), Report> {
-        if self.is_empty() { Ok(()) } else { Err(self) }
+    /// `Ok(())` when nothing failed; else records the report (see [`record`](Self::record))
+    /// and returns it as the error.
+    #[track_caller]
+    pub fn finish(self) -> Result<(), Report> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(self.record())
+        }
     }
 
     /// Records the report as one `input_validation_fail` event (nothing if it is empty), at
