@@ -98,10 +98,8 @@ fn tokenize(sql: &str) -> Vec<Tok<'_>> {
         if c.is_whitespace() {
             i += c.len_utf8();
             toks.push(Tok::Space);
-        } else if c == '-' && next(1) == b'-' {
-            i = line_end(bytes, i);
-            toks.push(Tok::Space);
-        } else if c == '#' && !matches!(next(1), b'>' | b'-') {
+        } else if (c == '-' && next(1) == b'-') || (c == '#' && !matches!(next(1), b'>' | b'-')) {
+            // `-- ..` and MySQL's `# ..` (not PostgreSQL's `#>` / `#-` operators).
             i = line_end(bytes, i);
             toks.push(Tok::Space);
         } else if c == '/' && next(1) == b'*' {
