@@ -339,3 +339,41 @@ fn std_types() {
     assert_eq!(to_json(&std::borrow::Cow::Borrowed("cow")), r#""cow""#);
     assert_eq!(to_json(&json!({"a": [1, "x"]})), r#"{"a":[1,"x"]}"#);
 }
+
+#[derive(Redact)]
+struct Phone {
+    #[redact(hash)]
+    number: String,
+}
+
+#[test]
+fn hash_without_a_key_redacts_fully_and_warns_once() {
+    let (_, recs) = capture(|| {
+        let first = seclog::to_json(&Phone {
+            number: "+44 7700 900123".into(),
+        });
+        let second = seclog::to_json(&Phone {
+            number: "+44 7700 900456".into(),
+        });
+        (first, second)
+    });
+    let (first, second) = (
+        seclog::to_json(&Phone {
+            number: "+44 7700 900123".into(),
+        }),
+        seclog::to_json(&Phone {
+            number: "+44 7700 900456".into(),
+        }),
+    );
+    assert_eq!(first, r#"{"number":"[REDACTED]"}"#, "never an unkeyed hash");
+    assert_eq!(first, second);
+    assert_eq!(recs.len(), 1, "one warning, however many values: {recs:?}");
+    assert_eq!(recs[0]["event"], "seclog.hash_key_missing");
+    assert_eq!(recs[0]["level"], "WARN");
+    assert!(
+        recs[0]["fields"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no hash key")
+    );
+}

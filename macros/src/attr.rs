@@ -55,16 +55,7 @@ impl Options {
                 "event" => opts.event = Some(meta.value()?.parse()?),
                 "level" => {
                     let lit: LitStr = meta.value()?.parse()?;
-                    let level = Level::parse(&lit.value()).ok_or_else(|| {
-                        syn::Error::new(
-                            lit.span(),
-                            format!(
-                                "unknown level {:?}; expected one of: {}",
-                                lit.value(),
-                                Level::NAMES
-                            ),
-                        )
-                    })?;
+                    let level = Level::from_lit(&lit)?;
                     opts.level = Some((level, lit.span()));
                 }
                 "who" => opts.who = Some(meta.value()?.parse()?),

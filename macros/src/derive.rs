@@ -7,7 +7,8 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr, Path, Result, Type};
 
 use crate::json;
-use crate::sensitive::sensitive_term;
+use crate::redact::{self, Strategy};
+use crate::sensitive::{is_secret_type, sensitive_term};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FieldMode {
@@ -22,6 +23,8 @@ struct Field {
     member: syn::Member,
     ty: Type,
     mode: FieldMode,
+    /// How a `FieldMode::Redact` field is recorded.
+    strategy: Strategy,
 }
 
 pub fn derive(input: TokenStream) -> Result<TokenStream> {
@@ -143,7 +146,13 @@ fn encode_fields(
                 });
                 match f.mode {
                     FieldMode::Skip => quote!(),
-                    FieldMode::Redact => quote!(__seclog_obj.__redacted_encoded(#key);),
+                    FieldMode::Redact => match &f.strategy {
+                        Strategy::Full => quote!(__seclog_obj.__redacted_encoded(#key);),
+                        strategy => {
+                            let write = strategy.write(k, out, a, f.ty.span());
+                            quote!(__seclog_obj.__field_encoded_with(#key, |#out| { #write });)
+                        }
+                    },
                     FieldMode::Record => {
                         quote_spanned!(f.ty.span()=> __seclog_obj.__field_encoded(#key, #a);)
                     }
@@ -161,7 +170,7 @@ fn encode_fields(
             let (f, a) = (&fields[0], &access[0]);
             match f.mode {
                 FieldMode::Skip => quote!(#out.null();),
-                FieldMode::Redact => quote!(#out.redacted();),
+                FieldMode::Redact => f.strategy.write(k, out, a, f.ty.span()),
                 FieldMode::Record => quote_spanned!(f.ty.span()=> #out.value(#a);),
                 FieldMode::Serde => {
                     quote_spanned!(f.ty.span()=> #out.value(&#k::__private::SerdeValue(#a));)
@@ -171,7 +180,13 @@ fn encode_fields(
         Fields::Unnamed(_) => {
             let writes = fields.iter().zip(access).map(|(f, a)| match f.mode {
                 FieldMode::Skip => quote!(),
-                FieldMode::Redact => quote!(__seclog_arr.redacted_item();),
+                FieldMode::Redact => match &f.strategy {
+                    Strategy::Full => quote!(__seclog_arr.redacted_item();),
+                    strategy => {
+                        let write = strategy.write(k, out, a, f.ty.span());
+                        quote!(__seclog_arr.item_with(|#out| { #write });)
+                    }
+                },
                 FieldMode::Record => quote_spanned!(f.ty.span()=> __seclog_arr.item(#a);),
                 FieldMode::Serde => quote_spanned!(f.ty.span()=>
                     __seclog_arr.item(&#k::__private::SerdeValue(#a));
@@ -198,9 +213,10 @@ fn parse_fields(fields: &Fields) -> Result<Vec<Field>> {
             }),
         };
         match field_mode(&f.attrs) {
-            Ok((mode, public)) => {
+            Ok((mode, public, strategy)) => {
+                let exempt = public || is_secret_type(&f.ty);
                 if let (Some(id), FieldMode::Record | FieldMode::Serde, false) =
-                    (&f.ident, mode, public)
+                    (&f.ident, mode, exempt)
                 {
                     if let Some(term) = sensitive_term(&id.to_string()) {
                         let e = syn::Error::new(
@@ -221,6 +237,7 @@ fn parse_fields(fields: &Fields) -> Result<Vec<Field>> {
                     member,
                     ty: f.ty.clone(),
                     mode,
+                    strategy,
                 });
             }
             Err(e) => match &mut errors {
@@ -235,10 +252,12 @@ fn parse_fields(fields: &Fields) -> Result<Vec<Field>> {
     }
 }
 
-/// A field's mode and whether it is marked `public`, from `#[redact]` and `#[seclog(...)]`.
-fn field_mode(attrs: &[Attribute]) -> Result<(FieldMode, bool)> {
+/// A field's mode, whether it is marked `public`, and its redaction strategy, from
+/// `#[redact]` and `#[seclog(...)]`.
+fn field_mode(attrs: &[Attribute]) -> Result<(FieldMode, bool, Strategy)> {
     let mut mode: Option<(FieldMode, &'static str, Span)> = None;
     let mut public = false;
+    let mut strategy = Strategy::Full;
     let mut set = |new: FieldMode, name: &'static str, span: Span| -> Result<()> {
         if let Some((_, first, _)) = mode {
             return Err(syn::Error::new(
@@ -251,16 +270,7 @@ fn field_mode(attrs: &[Attribute]) -> Result<(FieldMode, bool)> {
     };
     for attr in attrs {
         if attr.path().is_ident("redact") {
-            if let syn::Meta::List(list) = &attr.meta {
-                return Err(syn::Error::new(
-                    list.tokens.span(),
-                    format!(
-                        "unknown redaction strategy `{}`; use `#[redact]`",
-                        list.tokens
-                    ),
-                ));
-            }
-            attr.meta.require_path_only()?;
+            strategy = redact::parse(attr)?;
             set(FieldMode::Redact, "#[redact]", attr.span())?;
         } else if attr.path().is_ident("seclog") {
             attr.parse_nested_meta(|meta| {
@@ -280,7 +290,7 @@ fn field_mode(attrs: &[Attribute]) -> Result<(FieldMode, bool)> {
             })?;
         }
     }
-    Ok((mode.map_or(FieldMode::Record, |m| m.0), public))
+    Ok((mode.map_or(FieldMode::Record, |m| m.0), public, strategy))
 }
 
 /// `#[seclog(crate = "path")]` on the type.

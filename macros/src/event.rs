@@ -40,16 +40,7 @@ impl Parse for EventInput {
                 let lit: LitStr = input.parse()?;
                 match key.to_string().as_str() {
                     "level" => {
-                        let l = Level::parse(&lit.value()).ok_or_else(|| {
-                            syn::Error::new(
-                                lit.span(),
-                                format!(
-                                    "unknown level {:?}; expected one of: {}",
-                                    lit.value(),
-                                    Level::NAMES
-                                ),
-                            )
-                        })?;
+                        let l = Level::from_lit(&lit)?;
                         level = Some((l, lit.span()));
                     }
                     "outcome" => {
@@ -157,21 +148,8 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
     ]
     .map(|l| l.tokens(&k));
     let events = [&value, &value, &value, &value];
-    let crate_info = if own {
-        // seclog's own records name the program, not seclog, as the service.
-        quote!(crate_name: "", crate_version: "",)
-    } else {
-        quote! {
-            crate_name: match ::core::option_env!("CARGO_PKG_NAME") {
-                ::core::option::Option::Some(name) => name,
-                ::core::option::Option::None => "unknown",
-            },
-            crate_version: match ::core::option_env!("CARGO_PKG_VERSION") {
-                ::core::option::Option::Some(version) => version,
-                ::core::option::Option::None => "unknown",
-            },
-        }
-    };
+    // seclog's own records name the program, not seclog, as the service.
+    let crate_info = crate::expand::crate_info(own);
     let writes = fields.iter().map(|(key, expr)| {
         let key_json = json::key(&key.to_string());
         quote_spanned!(expr.span()=> __seclog_inv.field(#key_json, &(#expr));)

@@ -17,6 +17,7 @@ use crate::attr::{ErrMode, Options};
 use crate::json;
 use crate::level::Level;
 use crate::params::{self, Binding, Mode};
+use crate::redact::Strategy;
 use crate::sensitive::sensitive_term;
 use crate::vocab::{self, EventError, EventNames};
 
@@ -275,6 +276,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
     let file = quote_spanned!(sig.ident.span()=> ::core::file!());
 
+    let crate_info = crate_info(false);
     let inv = format_ident!("__seclog_inv");
     let who = match &opts.who {
         Some(who) => quote_spanned!(who.span()=>
@@ -297,7 +299,15 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
         let ident = &b.ident;
         match b.mode {
             Mode::Skip | Mode::Caller => quote!(),
-            Mode::Redact => quote!(#inv.input_redacted(#name);),
+            Mode::Redact => match &b.strategy {
+                Strategy::Full => quote!(#inv.input_redacted(#name);),
+                strategy => {
+                    let out = format_ident!("__seclog_out");
+                    let value = quote_spanned!(b.ty_span=> &#ident);
+                    let write = strategy.write(&k, &out, &value, b.ty_span);
+                    quote!(#inv.input_with(#name, |#out| { #write });)
+                }
+            },
             Mode::Record => quote_spanned!(b.ty_span=> #inv.input(#name, &#ident);),
             Mode::Sql => quote_spanned!(b.ty_span=> #inv.input_sql(#name, &#ident);),
         }
@@ -358,14 +368,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                     fn_path: ::core::concat!(::core::module_path!(), "::", #fn_name),
                     file: #file,
                     line: #line,
-                    crate_name: match ::core::option_env!("CARGO_PKG_NAME") {
-                        ::core::option::Option::Some(name) => name,
-                        ::core::option::Option::None => "unknown",
-                    },
-                    crate_version: match ::core::option_env!("CARGO_PKG_VERSION") {
-                        ::core::option::Option::Some(version) => version,
-                        ::core::option::Option::None => "unknown",
-                    },
+                    #crate_info
                     events: [#(#events),*],
                     levels: [#(#levels),*],
                 });
@@ -377,5 +380,23 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
             #finish
             #ret
         }
+    }
+}
+
+/// The `crate_name` / `crate_version` fields of a call site: the crate being compiled, or
+/// empty for seclog's own records (whose service is then the program's name).
+pub(crate) fn crate_info(own: bool) -> TokenStream {
+    if own {
+        return quote!(crate_name: "", crate_version: "",);
+    }
+    quote! {
+        crate_name: match ::core::option_env!("CARGO_PKG_NAME") {
+            ::core::option::Option::Some(name) => name,
+            ::core::option::Option::None => "unknown",
+        },
+        crate_version: match ::core::option_env!("CARGO_PKG_VERSION") {
+            ::core::option::Option::Some(version) => version,
+            ::core::option::Option::None => "unknown",
+        },
     }
 }

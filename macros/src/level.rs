@@ -28,6 +28,20 @@ impl Level {
         })
     }
 
+    /// The level a `"..."` literal names, or an error on it listing the levels.
+    pub fn from_lit(lit: &syn::LitStr) -> syn::Result<Level> {
+        Level::parse(&lit.value()).ok_or_else(|| {
+            syn::Error::new(
+                lit.span(),
+                format!(
+                    "unknown level {:?}; expected one of: {}",
+                    lit.value(),
+                    Level::NAMES
+                ),
+            )
+        })
+    }
+
     pub fn tokens(self, krate: &TokenStream) -> TokenStream {
         let variant = match self {
             Level::Trace => quote!(Trace),

@@ -8,6 +8,7 @@ mod expand;
 mod json;
 mod level;
 mod params;
+mod redact;
 mod sensitive;
 mod vocab;
 

@@ -5,7 +5,8 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, Pat, Result, Signature};
 
-use crate::sensitive::sensitive_term;
+use crate::redact::{self, Strategy};
+use crate::sensitive::{is_secret_type, sensitive_term};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -29,6 +30,10 @@ pub struct Binding {
     pub mode: Mode,
     /// Marked `#[public]`: a sensitive-looking name whose value is not secret.
     pub public: bool,
+    /// How a `Mode::Redact` value is recorded.
+    pub strategy: Strategy,
+    /// The parameter's type is a secret type (`Secret<_>`): its name may look sensitive.
+    pub secret_type: bool,
 }
 
 /// Collects the bindings of `sig`'s parameters and strips seclog's attributes from them.
@@ -83,6 +88,8 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
                         ty_span: pt.ty.span(),
                         mode: attrs.mode,
                         public: attrs.public,
+                        strategy: attrs.strategy.clone(),
+                        secret_type: is_secret_type(&pt.ty),
                     });
                 }
             }
@@ -99,7 +106,7 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
         }
     }
     for b in &bindings {
-        if b.mode == Mode::Record && !b.public {
+        if b.mode == Mode::Record && !b.public && !b.secret_type {
             if let Some(term) = sensitive_term(&b.ident.to_string()) {
                 push_err(syn::Error::new(
                     b.ident.span(),
@@ -122,6 +129,7 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
 struct ParamAttrs {
     mode: Mode,
     public: bool,
+    strategy: Strategy,
 }
 
 /// Removes `#[skip]`, `#[redact]`, `#[public]`, `#[caller]` and `#[sql]` from `attrs`,
@@ -130,6 +138,7 @@ fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
     let mut out = ParamAttrs {
         mode: Mode::Record,
         public: false,
+        strategy: Strategy::Full,
     };
     let mut seen: Option<(&'static str, Span)> = None;
     let mut kept = Vec::with_capacity(attrs.len());
@@ -161,16 +170,7 @@ fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
                 out.mode = Mode::Skip;
             }
             "redact" => {
-                if let syn::Meta::List(list) = &attr.meta {
-                    return Err(syn::Error::new(
-                        list.tokens.span(),
-                        format!(
-                            "unknown redaction strategy `{}`; use `#[redact]`",
-                            list.tokens
-                        ),
-                    ));
-                }
-                attr.meta.require_path_only()?;
+                out.strategy = redact::parse(&attr)?;
                 out.mode = Mode::Redact;
             }
             "caller" => {

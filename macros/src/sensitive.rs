@@ -30,6 +30,32 @@ const ANYWHERE: &[&str] = &[
 /// `spinner`, `company` or `hotpath` do not trip the check.
 const WHOLE_WORD: &[&str] = &["pwd", "ssn", "pan", "cvv", "cvc", "pin", "iban", "otp"];
 
+/// Whether `ty` is a secret by its type (`seclog::Secret<_>`, `secrecy::SecretBox<_>`,
+/// `SecretString`, possibly behind references or an `Option`): such a value is recorded as
+/// `"[REDACTED]"` whatever its name.
+pub fn is_secret_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => is_secret_type(&r.elem),
+        syn::Type::Paren(p) => is_secret_type(&p.elem),
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|seg| {
+            if matches!(
+                seg.ident.to_string().as_str(),
+                "Secret" | "SecretBox" | "SecretString"
+            ) {
+                return true;
+            }
+            match (&seg.arguments, seg.ident == "Option") {
+                (syn::PathArguments::AngleBracketed(args), true) => args
+                    .args
+                    .iter()
+                    .any(|a| matches!(a, syn::GenericArgument::Type(t) if is_secret_type(t))),
+                _ => false,
+            }
+        }),
+        _ => false,
+    }
+}
+
 /// The term that makes `name` look sensitive, if any.
 pub fn sensitive_term(name: &str) -> Option<&'static str> {
     let name = name.strip_prefix("r#").unwrap_or(name);

@@ -292,6 +292,19 @@ macro_rules! int_keys {
 }
 int_keys!(u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize);
 
+/// Starts the next entry of a container holding `count` so far: false once past the item
+/// limit (the entry is then counted, not written).
+fn next_item(enc: &mut Encoder<'_>, count: &mut usize) -> bool {
+    *count += 1;
+    if *count > enc.limits.max_items {
+        return false;
+    }
+    if *count > 1 {
+        enc.buf.push(b',');
+    }
+    true
+}
+
 /// An open JSON object inside an [`Encoder`]; closed on drop.
 pub struct Object<'e, 'a> {
     enc: &'e mut Encoder<'a>,
@@ -299,16 +312,8 @@ pub struct Object<'e, 'a> {
 }
 
 impl Object<'_, '_> {
-    /// Starts the next entry; false once past the item limit.
     fn next(&mut self) -> bool {
-        self.count += 1;
-        if self.count > self.enc.limits.max_items {
-            return false;
-        }
-        if self.count > 1 {
-            self.enc.buf.push(b',');
-        }
-        true
+        next_item(self.enc, &mut self.count)
     }
 
     fn key(&mut self, key: &str) -> bool {
@@ -327,6 +332,19 @@ impl Object<'_, '_> {
         if self.next() {
             self.enc.buf.extend_from_slice(key_json.as_bytes());
             self.enc.value(value);
+        }
+    }
+
+    /// [`field_with`](Self::field_with) with the key already encoded.
+    #[doc(hidden)]
+    pub fn __field_encoded_with(
+        &mut self,
+        key_json: &'static str,
+        f: impl FnOnce(&mut Encoder<'_>),
+    ) {
+        if self.next() {
+            self.enc.buf.extend_from_slice(key_json.as_bytes());
+            f(self.enc);
         }
     }
 
@@ -386,20 +404,20 @@ pub struct Array<'e, 'a> {
 
 impl Array<'_, '_> {
     fn next(&mut self) -> bool {
-        self.count += 1;
-        if self.count > self.enc.limits.max_items {
-            return false;
-        }
-        if self.count > 1 {
-            self.enc.buf.push(b',');
-        }
-        true
+        next_item(self.enc, &mut self.count)
     }
 
     /// Appends a value.
     pub fn item<T: Loggable + ?Sized>(&mut self, value: &T) {
         if self.next() {
             self.enc.value(value);
+        }
+    }
+
+    /// Appends a value written by `f`.
+    pub fn item_with(&mut self, f: impl FnOnce(&mut Encoder<'_>)) {
+        if self.next() {
+            f(self.enc);
         }
     }
 

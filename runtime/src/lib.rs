@@ -19,7 +19,7 @@ pub mod lambda;
 mod level;
 mod loggable;
 mod record;
-mod redact;
+pub mod redact;
 mod serde_value;
 pub mod sink;
 pub mod sql;
@@ -35,7 +35,7 @@ pub use encoder::{Array, Encoder, LogKey, Object};
 pub use level::Level;
 pub use loggable::{Loggable, to_json};
 pub use record::Outcome;
-pub use redact::REDACTED;
+pub use redact::{REDACTED, Secret};
 pub use sink::Sink;
 
 /// What generated code refers to. Not public API: it may change in any release.
@@ -46,6 +46,7 @@ pub mod __private {
     pub use crate::level::Level;
     pub use crate::loggable::Loggable;
     pub use crate::record::{Callsite, CallsiteMeta, Invocation};
+    pub use crate::redact::strategy_writers as redact;
     pub use crate::serde_value::SerdeValue;
     pub use serde;
 

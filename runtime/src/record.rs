@@ -268,6 +268,13 @@ impl Invocation {
         self.value(shape.as_str());
     }
 
+    /// Records a parameter written by `f` (a `#[redact(strategy)]`).
+    pub fn input_with(&mut self, key_json: &'static str, f: impl FnOnce(&mut Encoder<'_>)) {
+        self.open(Section::Inputs, key_json);
+        let limits = self.dispatcher.limits;
+        guarded(&mut self.buf, |buf| f(&mut Encoder::new(buf, limits)));
+    }
+
     /// Records a parameter as `"[REDACTED]"`.
     pub fn input_redacted(&mut self, key_json: &'static str) {
         self.open(Section::Inputs, key_json);

@@ -1,4 +1,4 @@
-//! Redaction: what a withheld value is written as, and keyed pseudonyms.
+//! The key of keyed pseudonyms.
 
 use std::fmt;
 
@@ -6,13 +6,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-/// What a `#[redact]`ed value is recorded as. It says nothing of the value: not its length, not
-/// its shape.
-pub const REDACTED: &str = "[REDACTED]";
-
-pub(crate) fn write_redacted(buf: &mut Vec<u8>) {
-    buf.extend_from_slice(b"\"[REDACTED]\"");
-}
+use super::REDACTED;
 
 /// A secret key for keyed pseudonyms (`hmac:<key id>:<hex>`): equal values give equal
 /// pseudonyms under one key, so records can be correlated without holding the value.
