@@ -25,6 +25,8 @@ struct Field {
     mode: FieldMode,
     /// How a `FieldMode::Redact` field is recorded.
     strategy: Strategy,
+    /// Marked `#[seclog(public)]`: not scanned for secrets.
+    public: bool,
 }
 
 pub fn derive(input: TokenStream) -> Result<TokenStream> {
@@ -153,6 +155,9 @@ fn encode_fields(
                             quote!(__seclog_obj.__field_encoded_with(#key, |#out| { #write });)
                         }
                     },
+                    FieldMode::Record if f.public => quote_spanned!(f.ty.span()=>
+                        __seclog_obj.__field_encoded_public(#key, #a);
+                    ),
                     FieldMode::Record => {
                         quote_spanned!(f.ty.span()=> __seclog_obj.__field_encoded(#key, #a);)
                     }
@@ -238,6 +243,7 @@ fn parse_fields(fields: &Fields) -> Result<Vec<Field>> {
                     ty: f.ty.clone(),
                     mode,
                     strategy,
+                    public,
                 });
             }
             Err(e) => match &mut errors {

@@ -308,6 +308,9 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                     quote!(#inv.input_with(#name, |#out| { #write });)
                 }
             },
+            Mode::Record if b.public => {
+                quote_spanned!(b.ty_span=> #inv.input_public(#name, &#ident);)
+            }
             Mode::Record => quote_spanned!(b.ty_span=> #inv.input(#name, &#ident);),
             Mode::Sql => quote_spanned!(b.ty_span=> #inv.input_sql(#name, &#ident);),
         }

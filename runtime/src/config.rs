@@ -71,6 +71,7 @@ pub struct Builder {
     pub(crate) limits: Limits,
     pub(crate) sink: Box<dyn Sink>,
     pub(crate) hash_key: Option<HashKey>,
+    pub(crate) secret_scanner: bool,
 }
 
 impl Default for Builder {
@@ -81,6 +82,7 @@ impl Default for Builder {
             limits: Limits::default(),
             sink: Box::new(sink::Stdout),
             hash_key: None,
+            secret_scanner: true,
         }
     }
 }
@@ -118,6 +120,13 @@ impl Builder {
         self
     }
 
+    /// Whether strings are scanned for secrets that slipped through (see
+    /// [`crate::redact::scanner`]). Default: on.
+    pub fn secret_scanner(mut self, on: bool) -> Self {
+        self.secret_scanner = on;
+        self
+    }
+
     /// The size limits of a record. Default: [`Limits::default`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -134,6 +143,7 @@ impl Builder {
     /// | `SECLOG_MAX_STRING_BYTES` | string limit (default 4096) |
     /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
     /// | `SECLOG_HASH_KEY_FILE` | a file holding the pseudonym key in hex (see [`HashKey`]) |
+    /// | `SECLOG_SECRET_SCANNER` | `on` (default) or `off` |
     ///
     /// An unset variable keeps the current value; an invalid one is an error that names it.
     pub fn with_env(self) -> Result<Self, InitError> {
@@ -170,6 +180,19 @@ impl Builder {
         if let Some(v) = get("SECLOG_MAX_ITEMS") {
             self.limits.max_items = parse_limit("SECLOG_MAX_ITEMS", v)?;
         }
+        if let Some(v) = get("SECLOG_SECRET_SCANNER") {
+            self.secret_scanner = match v.as_str() {
+                "on" => true,
+                "off" => false,
+                _ => {
+                    return Err(InitError::invalid(
+                        "SECLOG_SECRET_SCANNER",
+                        v,
+                        "expected on or off",
+                    ));
+                }
+            };
+        }
         if let Some(path) = get("SECLOG_HASH_KEY_FILE") {
             let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
                 InitError::invalid(
@@ -191,7 +214,9 @@ impl Builder {
     ///
     /// Records the OWASP `sys_startup` event; the guard records `sys_shutdown` when dropped.
     pub fn install(self) -> Result<Guard, InitError> {
+        let scanner = self.secret_scanner;
         dispatch::install(Dispatcher::new(self, true))?;
+        crate::redact::scanner::set_enabled(scanner);
         event!(
             crate = crate,
             "sys_startup",

@@ -94,6 +94,7 @@ impl Dispatcher {
             eprintln!("seclog: {e}; using the defaults");
             crate::config::builder()
         });
+        crate::redact::scanner::set_enabled(b.secret_scanner);
         Dispatcher::new(b, false)
     }
 

@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::config::Limits;
 use crate::loggable::Loggable;
-use crate::redact;
+use crate::redact::{self, scanner};
 
 /// Writes one JSON value into a record, with escaping and [`Limits`] applied.
 ///
@@ -35,6 +35,8 @@ pub struct Encoder<'a> {
     buf: &'a mut Vec<u8>,
     limits: Limits,
     depth: usize,
+    /// Whether strings are scanned for secrets (off inside values marked public).
+    scan: bool,
 }
 
 impl<'a> Encoder<'a> {
@@ -43,6 +45,7 @@ impl<'a> Encoder<'a> {
             buf,
             limits,
             depth: 0,
+            scan: scanner::enabled(),
         }
     }
 
@@ -75,9 +78,37 @@ impl<'a> Encoder<'a> {
         self.depth -= 1;
     }
 
-    /// Writes a string, escaped, cut to the string limit on a character boundary.
+    /// Writes a nested value that is declared not secret (`#[public]`): its strings are not
+    /// scanned for secrets.
+    pub fn public_value<T: Loggable + ?Sized>(&mut self, value: &T) {
+        let scan = std::mem::replace(&mut self.scan, false);
+        self.value(value);
+        self.scan = scan;
+    }
+
+    /// Writes a string, escaped, cut to the string limit on a character boundary, with any
+    /// secret the [scanner](crate::redact::scanner) finds replaced by its tag.
     pub fn str(&mut self, s: &str) {
-        write_str_limited(self.buf, s, self.limits.max_string_bytes);
+        let max = self.limits.max_string_bytes;
+        if !self.scan {
+            return write_str_limited(self.buf, s, max);
+        }
+        // Scan what is kept, plus a margin so that a secret across the cut is still seen.
+        let window = &s[..floor_char_boundary(s, s.len().min(max.saturating_add(256)))];
+        let Some(clean) = scanner::scrub(window) else {
+            return write_str_limited(self.buf, s, max);
+        };
+        self.buf.push(b'"');
+        if s.len() <= max && clean.len() <= max {
+            escape_into(self.buf, &clean);
+        } else {
+            escape_into(
+                self.buf,
+                &clean[..floor_char_boundary(&clean, max.min(clean.len()))],
+            );
+            write_cut_mark(self.buf, s.len().max(clean.len()), "bytes");
+        }
+        self.buf.push(b'"');
     }
 
     /// Writes the `Display` form of a value as a string, escaped and cut like [`str`](Self::str).
@@ -95,6 +126,25 @@ impl<'a> Encoder<'a> {
     fn formatted(&mut self, args: fmt::Arguments<'_>) {
         if let Some(s) = args.as_str() {
             return self.str(s);
+        }
+        if self.scan {
+            // Scanning needs the whole text; it is bounded like any string.
+            let mut text = String::new();
+            let mut w = LimitedString {
+                text: &mut text,
+                room: self.limits.max_string_bytes,
+                total: 0,
+            };
+            let _ = fmt::write(&mut w, args);
+            let total = w.total;
+            let clean = scanner::scrub(&text);
+            self.buf.push(b'"');
+            escape_into(self.buf, clean.as_deref().unwrap_or(&text));
+            if total > self.limits.max_string_bytes {
+                write_cut_mark(self.buf, total, "bytes");
+            }
+            self.buf.push(b'"');
+            return;
         }
         self.buf.push(b'"');
         let mut w = LimitedWriter {
@@ -348,6 +398,19 @@ impl Object<'_, '_> {
         }
     }
 
+    /// [`__field_encoded`](Self::__field_encoded) for a field marked public: not scanned.
+    #[doc(hidden)]
+    pub fn __field_encoded_public<T: Loggable + ?Sized>(
+        &mut self,
+        key_json: &'static str,
+        value: &T,
+    ) {
+        if self.next() {
+            self.enc.buf.extend_from_slice(key_json.as_bytes());
+            self.enc.public_value(value);
+        }
+    }
+
     /// [`redacted_field`](Self::redacted_field) with the key already encoded.
     #[doc(hidden)]
     pub fn __redacted_encoded(&mut self, key_json: &'static str) {
@@ -469,6 +532,26 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// A `fmt::Write` that keeps the first `room` bytes (on a char boundary) and counts the rest.
+struct LimitedString<'t> {
+    text: &'t mut String,
+    room: usize,
+    total: usize,
+}
+
+impl fmt::Write for LimitedString<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.total += s.len();
+        let take = floor_char_boundary(s, self.room.min(s.len()));
+        self.text.push_str(&s[..take]);
+        self.room -= take;
+        if take < s.len() {
+            self.room = 0;
+        }
+        Ok(())
+    }
 }
 
 /// A `fmt::Write` that escapes into the buffer and stops writing at `room` bytes.

@@ -261,6 +261,15 @@ impl Invocation {
         self.value(value);
     }
 
+    /// Records a parameter marked `#[public]`: its strings are not scanned for secrets.
+    pub fn input_public<T: Loggable + ?Sized>(&mut self, key_json: &'static str, value: &T) {
+        self.open(Section::Inputs, key_json);
+        let limits = self.dispatcher.limits;
+        guarded(&mut self.buf, |buf| {
+            Encoder::new(buf, limits).public_value(value)
+        });
+    }
+
     /// Records a `#[sql]` parameter by its shape only (see [`crate::sql::shape`]).
     pub fn input_sql<T: crate::sql::SqlText + ?Sized>(&mut self, key_json: &'static str, sql: &T) {
         self.open(Section::Inputs, key_json);

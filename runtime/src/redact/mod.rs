@@ -17,6 +17,7 @@
 //! A strategy on a type it cannot handle does not compile.
 
 mod key;
+pub mod scanner;
 mod secret;
 mod strategy;
 
