@@ -1,0 +1,215 @@
+//! Leak-proof under property tests: random secrets in redacted positions of nested structures
+//! (structs, enums, `Vec`, `Option`, maps, tuples), run through `#[security_logged]` as input,
+//! output and error, and through `event!` — no secret's bytes appear in any record, raw or
+//! JSON-escaped, beyond what a strategy documents as kept.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use seclog::testing::capture;
+use seclog::{Redact, Secret, event, security_logged};
+
+#[derive(Redact, Debug, Clone)]
+struct Inner {
+    name: String,
+    #[redact]
+    secret: String,
+    #[redact(last = 2)]
+    tail: String,
+    #[redact(first = 1)]
+    head: String,
+    #[redact(hash)]
+    id: String,
+    #[redact(email)]
+    email: String,
+    #[redact(card)]
+    card: String,
+    #[redact(ip)]
+    addr: String,
+    #[redact(len)]
+    blob: String,
+    #[seclog(skip)]
+    skipped: String,
+    token: Secret<String>,
+}
+
+#[derive(Redact, Debug, Clone)]
+enum Choice {
+    Plain(#[redact] String),
+    Coded {
+        #[redact(first = 1)]
+        code: String,
+        n: u32,
+    },
+    Pair(u8, #[redact(last = 1)] String),
+    Nothing,
+}
+
+#[derive(Redact, Debug, Clone)]
+struct Outer {
+    inners: Vec<Inner>,
+    maybe: Option<Inner>,
+    by_name: BTreeMap<String, Inner>,
+    tuple: (Inner, Choice),
+    choices: Vec<Choice>,
+}
+
+/// Secrets use no lower-case letters, so they cannot collide with the harmless values (all
+/// lower-case) nor with keys; they hold quotes, backslashes and non-ASCII to exercise escaping.
+fn secret() -> impl Strategy<Value = String> {
+    "[A-Z0-9!#%&*+<>?^|~\"'\\\\ЖЯ€😀]{12,24}"
+}
+
+fn harmless() -> impl Strategy<Value = String> {
+    "[a-z ]{0,10}"
+}
+
+fn inner() -> impl Strategy<Value = Inner> {
+    (harmless(), proptest::collection::vec(secret(), 10)).prop_map(|(name, s)| Inner {
+        name,
+        secret: s[0].clone(),
+        tail: s[1].clone(),
+        head: s[2].clone(),
+        id: s[3].clone(),
+        email: format!("{}@example.com", s[4]),
+        card: s[5].clone(),
+        addr: s[6].clone(),
+        blob: s[7].clone(),
+        skipped: s[8].clone(),
+        token: Secret::new(s[9].clone()),
+    })
+}
+
+fn choice() -> impl Strategy<Value = Choice> {
+    prop_oneof![
+        secret().prop_map(Choice::Plain),
+        (secret(), any::<u32>()).prop_map(|(code, n)| Choice::Coded { code, n }),
+        (any::<u8>(), secret()).prop_map(|(a, b)| Choice::Pair(a, b)),
+        Just(Choice::Nothing),
+    ]
+}
+
+fn outer() -> impl Strategy<Value = Outer> {
+    (
+        proptest::collection::vec(inner(), 0..3),
+        proptest::option::of(inner()),
+        proptest::collection::btree_map(harmless(), inner(), 0..3),
+        (inner(), choice()),
+        proptest::collection::vec(choice(), 0..4),
+    )
+        .prop_map(|(inners, maybe, by_name, tuple, choices)| Outer {
+            inners,
+            maybe,
+            by_name,
+            tuple,
+            choices,
+        })
+}
+
+/// Every secret with the number of characters its strategy keeps at its start and end.
+fn secrets_of_inner(i: &Inner, out: &mut Vec<(String, usize, usize)>) {
+    out.push((i.secret.clone(), 0, 0));
+    out.push((i.tail.clone(), 0, 2));
+    out.push((i.head.clone(), 1, 0));
+    out.push((i.id.clone(), 0, 0));
+    // The domain is kept by design; the local part is the secret.
+    out.push((i.email.trim_end_matches("@example.com").to_owned(), 0, 0));
+    out.push((i.card.clone(), 0, 0));
+    out.push((i.addr.clone(), 0, 0));
+    out.push((i.blob.clone(), 0, 0));
+    out.push((i.skipped.clone(), 0, 0));
+    out.push((i.token.expose().clone(), 0, 0));
+}
+
+fn secrets_of_choice(c: &Choice, out: &mut Vec<(String, usize, usize)>) {
+    match c {
+        Choice::Plain(s) => out.push((s.clone(), 0, 0)),
+        Choice::Coded { code, .. } => out.push((code.clone(), 1, 0)),
+        Choice::Pair(_, s) => out.push((s.clone(), 0, 1)),
+        Choice::Nothing => {}
+    }
+}
+
+fn secrets(o: &Outer) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    o.inners.iter().for_each(|i| secrets_of_inner(i, &mut out));
+    o.maybe.iter().for_each(|i| secrets_of_inner(i, &mut out));
+    o.by_name
+        .values()
+        .for_each(|i| secrets_of_inner(i, &mut out));
+    secrets_of_inner(&o.tuple.0, &mut out);
+    secrets_of_choice(&o.tuple.1, &mut out);
+    o.choices
+        .iter()
+        .for_each(|c| secrets_of_choice(c, &mut out));
+    out
+}
+
+/// Fails if any run of 4 characters of a secret that its strategy does not keep appears in
+/// `text`, as is or JSON-escaped.
+fn assert_no_leak(text: &str, secrets: &[(String, usize, usize)]) -> Result<(), TestCaseError> {
+    for (secret, keep_start, keep_end) in secrets {
+        let chars: Vec<char> = secret.chars().collect();
+        let hidden = &chars[*keep_start..chars.len() - keep_end];
+        for window in hidden.windows(4) {
+            let raw: String = window.iter().collect();
+            let escaped = serde_json::to_string(&raw).unwrap();
+            let escaped = &escaped[1..escaped.len() - 1];
+            prop_assert!(
+                !text.contains(&raw),
+                "{raw:?} of {secret:?} leaked into {text}"
+            );
+            prop_assert!(
+                !text.contains(escaped),
+                "{escaped:?} of {secret:?} leaked into {text}"
+            );
+        }
+    }
+    Ok(())
+}
+
+#[derive(Redact, Debug)]
+struct Failure {
+    outer: Outer,
+}
+
+#[security_logged]
+fn handle(input: Outer, fail: bool) -> Result<Outer, Failure> {
+    if fail {
+        Err(Failure { outer: input })
+    } else {
+        Ok(input)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn no_secret_reaches_a_record(o in outer(), fail in any::<bool>()) {
+        let secrets = secrets(&o);
+        let copy = o.clone();
+        let (_, records) = capture(|| {
+            let _ = handle(o, fail);
+            event!("sensitive_read", value = &copy);
+        });
+        let text: String = records.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("\n");
+        prop_assert!(records.len() >= 2);
+        assert_no_leak(&text, &secrets)?;
+    }
+}
+
+#[test]
+fn the_leak_check_catches_leaks() {
+    let secrets = vec![("AB\"CD€EF".to_owned(), 0, 2)];
+    assert!(assert_no_leak("nothing here", &secrets).is_ok());
+    assert!(
+        assert_no_leak("…€EF is kept", &secrets).is_ok(),
+        "the kept end is allowed"
+    );
+    assert!(assert_no_leak("x AB\"CD y", &secrets).is_err());
+    assert!(
+        assert_no_leak(r#"x AB\"CD y"#, &secrets).is_err(),
+        "JSON-escaped"
+    );
+}
