@@ -379,6 +379,9 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
             #who
             #(#inputs)*
             #(#fields)*
+            // The body's closure returns what the function does: lints about that type belong
+            // to the function's signature, where the user sees them.
+            #[allow(clippy::result_large_err)]
             let #ret #annotation = #run;
             #finish
             #ret
