@@ -377,3 +377,35 @@ fn hash_without_a_key_redacts_fully_and_warns_once() {
             .contains("no hash key")
     );
 }
+
+#[test]
+fn the_manifest_lists_redacted_paths_and_how_never_values() {
+    let (_, recs) = capture(|| {
+        let _ = login(
+            nested(),
+            "S3NT1NEL-param".into(),
+            vec![None, Some(named("x"))],
+        );
+    });
+    let r = &recs[0];
+    let manifest: Vec<&str> = r["redacted"]
+        .as_array()
+        .expect("a manifest")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        manifest,
+        [
+            "inputs.req.inner.password:full",
+            "inputs.req.list[0].password:full",
+            "inputs.req.list[1].password:full",
+            "inputs.req.maybe.password:full",
+            "inputs.req.by_id.k.password:full",
+            "inputs.password:full",
+            "inputs.extra[1].password:full",
+            "error.Rejected.attempted_password:full",
+        ]
+    );
+    assert_no_secret(&r.to_string());
+}

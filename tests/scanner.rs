@@ -227,6 +227,10 @@ fn the_backstop_in_records_and_its_switch() {
         "ghp_1234567890abcdefghijklmnopqrstuvwxyz"
     );
     assert_eq!(r["inputs"]["example"], "AKIAIOSFODNN7EXAMPLE");
+    assert_eq!(
+        r["redacted"],
+        serde_json::json!(["inputs.note.text:scan", "inputs.comment:scan"])
+    );
 
     set_enabled(false);
     let (_, recs) = capture(call);

@@ -160,6 +160,17 @@ fn strategies_on_parameters() {
     assert!(inputs["account"].as_str().unwrap().starts_with("hmac:"));
     assert_eq!(inputs["bio"], "[REDACTED:len=10]");
     assert_eq!(inputs["password"], "[REDACTED]");
+    assert_eq!(
+        recs[0]["redacted"],
+        json!([
+            "inputs.email:email",
+            "inputs.phone:last",
+            "inputs.source:ip",
+            "inputs.account:hash",
+            "inputs.bio:len",
+            "inputs.password:full"
+        ])
+    );
     let text = recs[0].to_string();
     for secret in ["carol", "0100", "1319", "acct-991", "cats", "S3CR3T"] {
         assert!(!text.contains(secret), "{secret} leaked: {text}");

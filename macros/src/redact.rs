@@ -98,11 +98,15 @@ impl Strategy {
         let r = quote!(#k::__private::redact);
         match self {
             Strategy::Full => quote!(#out.redacted();),
-            Strategy::Hash => quote_spanned!(span=> #r::text(#out, #value, #r::hash);),
-            Strategy::Email => quote_spanned!(span=> #r::text(#out, #value, #r::email);),
-            Strategy::Card => quote_spanned!(span=> #r::text(#out, #value, #r::card);),
-            Strategy::First(n) => quote_spanned!(span=> #r::text_n(#out, #value, #n, #r::first);),
-            Strategy::Last(n) => quote_spanned!(span=> #r::text_n(#out, #value, #n, #r::last);),
+            Strategy::Hash => quote_spanned!(span=> #r::text(#out, #value, "hash", #r::hash);),
+            Strategy::Email => quote_spanned!(span=> #r::text(#out, #value, "email", #r::email);),
+            Strategy::Card => quote_spanned!(span=> #r::text(#out, #value, "card", #r::card);),
+            Strategy::First(n) => {
+                quote_spanned!(span=> #r::text_n(#out, #value, #n, "first", #r::first);)
+            }
+            Strategy::Last(n) => {
+                quote_spanned!(span=> #r::text_n(#out, #value, #n, "last", #r::last);)
+            }
             Strategy::Ip => quote_spanned!(span=> #r::ip(#out, #value);),
             Strategy::Len => quote_spanned!(span=> #r::len(#out, #value);),
             // Through a closure, so that deref coercion lets `fn(&str)` take a `&String`.

@@ -37,6 +37,83 @@ pub struct Encoder<'a> {
     depth: usize,
     /// Whether strings are scanned for secrets (off inside values marked public).
     scan: bool,
+    /// Where redactions are listed, for records (not for `to_json`).
+    manifest: Option<&'a mut Manifest>,
+}
+
+/// The record's list of redactions: `"redacted":["inputs.req.password:full", ...]` — paths
+/// and strategies, never values.
+#[derive(Default)]
+pub(crate) struct Manifest {
+    /// The path of the value being written, below `root`.
+    path: Vec<Seg>,
+    /// The record key the value sits under (`inputs`, `output`, ...) and, for `inputs` and
+    /// `fields`, its name encoded as JSON with its colon (`"req":`).
+    root: (&'static str, &'static str),
+    /// Encoded entries, comma-separated.
+    entries: Vec<u8>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg {
+    /// A key: the byte range of its (escaped) text in the record buffer.
+    Key(usize, usize),
+    Index(usize),
+}
+
+impl Manifest {
+    pub(crate) fn set_root(&mut self, section: &'static str, key_json: &'static str) {
+        self.root = (section, key_json);
+        self.path.clear();
+    }
+
+    /// Adds an entry for the value at the current path, redacted `how`.
+    fn note(&mut self, buf: &[u8], how: &str) {
+        let e = &mut self.entries;
+        if !e.is_empty() {
+            e.push(b',');
+        }
+        e.push(b'"');
+        e.extend_from_slice(self.root.0.as_bytes());
+        if let Some(key) = self.root.1.get(1..self.root.1.len().saturating_sub(2)) {
+            if !key.is_empty() {
+                e.push(b'.');
+                e.extend_from_slice(key.as_bytes());
+            }
+        }
+        for seg in &self.path {
+            match *seg {
+                // The key's text is already JSON-escaped: it is valid inside this string.
+                Seg::Key(start, end) => {
+                    e.push(b'.');
+                    e.extend_from_slice(&buf[start..end]);
+                }
+                Seg::Index(i) => {
+                    e.push(b'[');
+                    e.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+                    e.push(b']');
+                }
+            }
+        }
+        e.push(b':');
+        e.extend_from_slice(how.as_bytes());
+        e.push(b'"');
+    }
+
+    /// Notes a redaction of the whole value under the root (no path below it).
+    pub(crate) fn note_root(&mut self, how: &str) {
+        self.path.clear();
+        self.note(&[], how);
+    }
+
+    /// `,"redacted":[...]`, if anything was redacted.
+    pub(crate) fn write(&self, buf: &mut Vec<u8>) {
+        if !self.entries.is_empty() {
+            buf.extend_from_slice(b",\"redacted\":[");
+            buf.extend_from_slice(&self.entries);
+            buf.push(b']');
+        }
+    }
 }
 
 impl<'a> Encoder<'a> {
@@ -46,6 +123,42 @@ impl<'a> Encoder<'a> {
             limits,
             depth: 0,
             scan: scanner::enabled(),
+            manifest: None,
+        }
+    }
+
+    /// An encoder for a record's value, listing its redactions in `manifest`.
+    pub(crate) fn with_manifest(
+        buf: &'a mut Vec<u8>,
+        limits: Limits,
+        manifest: &'a mut Manifest,
+    ) -> Self {
+        let mut enc = Encoder::new(buf, limits);
+        manifest.path.clear();
+        enc.manifest = Some(manifest);
+        enc
+    }
+
+    /// Lists the value being written as redacted `how` (`full`, `hash`, `last`, `scan`, ...)
+    /// in the record's manifest.
+    pub(crate) fn note_redaction(&mut self, how: &str) {
+        if let Some(m) = self.manifest.as_deref_mut() {
+            m.note(self.buf, how);
+        }
+    }
+
+    fn push_seg(&mut self, seg: Seg, replace: bool) {
+        if let Some(m) = self.manifest.as_deref_mut() {
+            match (replace, m.path.last_mut()) {
+                (true, Some(top)) => *top = seg,
+                _ => m.path.push(seg),
+            }
+        }
+    }
+
+    fn pop_seg(&mut self) {
+        if let Some(m) = self.manifest.as_deref_mut() {
+            m.path.pop();
         }
     }
 
@@ -86,6 +199,11 @@ impl<'a> Encoder<'a> {
         self.scan = scan;
     }
 
+    /// Writes a string that is already redacted: escaped and cut, not scanned.
+    pub(crate) fn raw_str(&mut self, s: &str) {
+        write_str_limited(self.buf, s, self.limits.max_string_bytes);
+    }
+
     /// Writes a string, escaped, cut to the string limit on a character boundary, with any
     /// secret the [scanner](crate::redact::scanner) finds replaced by its tag.
     pub fn str(&mut self, s: &str) {
@@ -98,6 +216,7 @@ impl<'a> Encoder<'a> {
         let Some(clean) = scanner::scrub(window) else {
             return write_str_limited(self.buf, s, max);
         };
+        self.note_redaction("scan");
         self.buf.push(b'"');
         if s.len() <= max && clean.len() <= max {
             escape_into(self.buf, &clean);
@@ -138,6 +257,9 @@ impl<'a> Encoder<'a> {
             let _ = fmt::write(&mut w, args);
             let total = w.total;
             let clean = scanner::scrub(&text);
+            if clean.is_some() {
+                self.note_redaction("scan");
+            }
             self.buf.push(b'"');
             escape_into(self.buf, clean.as_deref().unwrap_or(&text));
             if total > self.limits.max_string_bytes {
@@ -163,6 +285,7 @@ impl<'a> Encoder<'a> {
 
     /// Writes `"[REDACTED]"`: the value is withheld, its length and shape too.
     pub fn redacted(&mut self) {
+        self.note_redaction("full");
         redact::write_redacted(self.buf);
     }
 
@@ -361,6 +484,13 @@ pub struct Object<'e, 'a> {
     count: usize,
 }
 
+/// Marks the key just written (from `start`, quotes and colon included) as the current path
+/// segment of an object.
+fn mark_key(enc: &mut Encoder<'_>, count: usize, start: usize) {
+    let end = enc.buf.len().saturating_sub(2);
+    enc.push_seg(Seg::Key(start + 1, end.max(start + 1)), count > 1);
+}
+
 impl Object<'_, '_> {
     fn next(&mut self) -> bool {
         next_item(self.enc, &mut self.count)
@@ -370,9 +500,18 @@ impl Object<'_, '_> {
         if !self.next() {
             return false;
         }
+        let start = self.enc.buf.len();
         write_str_limited(self.enc.buf, key, self.enc.limits.max_string_bytes);
         self.enc.buf.push(b':');
+        mark_key(self.enc, self.count, start);
         true
+    }
+
+    /// Writes a key encoded at compile time.
+    fn encoded_key(&mut self, key_json: &str) {
+        let start = self.enc.buf.len();
+        self.enc.buf.extend_from_slice(key_json.as_bytes());
+        mark_key(self.enc, self.count, start);
     }
 
     /// Writes `"key": value` with the key already encoded as JSON, colon included (generated
@@ -380,7 +519,7 @@ impl Object<'_, '_> {
     #[doc(hidden)]
     pub fn __field_encoded<T: Loggable + ?Sized>(&mut self, key_json: &'static str, value: &T) {
         if self.next() {
-            self.enc.buf.extend_from_slice(key_json.as_bytes());
+            self.encoded_key(key_json);
             self.enc.value(value);
         }
     }
@@ -393,7 +532,7 @@ impl Object<'_, '_> {
         f: impl FnOnce(&mut Encoder<'_>),
     ) {
         if self.next() {
-            self.enc.buf.extend_from_slice(key_json.as_bytes());
+            self.encoded_key(key_json);
             f(self.enc);
         }
     }
@@ -406,7 +545,7 @@ impl Object<'_, '_> {
         value: &T,
     ) {
         if self.next() {
-            self.enc.buf.extend_from_slice(key_json.as_bytes());
+            self.encoded_key(key_json);
             self.enc.public_value(value);
         }
     }
@@ -415,7 +554,7 @@ impl Object<'_, '_> {
     #[doc(hidden)]
     pub fn __redacted_encoded(&mut self, key_json: &'static str) {
         if self.next() {
-            self.enc.buf.extend_from_slice(key_json.as_bytes());
+            self.encoded_key(key_json);
             self.enc.redacted();
         }
     }
@@ -447,6 +586,9 @@ impl Object<'_, '_> {
 
 impl Drop for Object<'_, '_> {
     fn drop(&mut self) {
+        if self.count > 0 {
+            self.enc.pop_seg();
+        }
         if self.count > self.enc.limits.max_items {
             self.enc.buf.push(b',');
             write_str_limited(self.enc.buf, "…", usize::MAX);
@@ -467,7 +609,12 @@ pub struct Array<'e, 'a> {
 
 impl Array<'_, '_> {
     fn next(&mut self) -> bool {
-        next_item(self.enc, &mut self.count)
+        let ok = next_item(self.enc, &mut self.count);
+        if ok {
+            self.enc
+                .push_seg(Seg::Index(self.count - 1), self.count > 1);
+        }
+        ok
     }
 
     /// Appends a value.
@@ -497,6 +644,9 @@ impl Array<'_, '_> {
 
 impl Drop for Array<'_, '_> {
     fn drop(&mut self) {
+        if self.count > 0 {
+            self.enc.pop_seg();
+        }
         if self.count > self.enc.limits.max_items {
             self.enc.buf.extend_from_slice(b",\"");
             write_cut_mark(self.enc.buf, self.count, "items");

@@ -17,7 +17,7 @@ use std::time::{Instant, SystemTime};
 
 use crate::context::{self, Caller};
 use crate::dispatch::{self, Dispatcher};
-use crate::encoder::{Encoder, write_str_limited};
+use crate::encoder::{Encoder, Manifest, write_str_limited};
 use crate::level::Level;
 use crate::loggable::Loggable;
 use crate::redact;
@@ -169,6 +169,8 @@ pub struct Invocation {
     /// Where the record was made, when not the call site's own location (helpers called
     /// with `#[track_caller]`).
     location: Option<&'static Location<'static>>,
+    /// The redactions made in this record.
+    manifest: Manifest,
 }
 
 impl Invocation {
@@ -190,6 +192,7 @@ impl Invocation {
             finished: false,
             where_extra: None,
             location: None,
+            manifest: Manifest::default(),
         }
     }
 
@@ -209,14 +212,11 @@ impl Invocation {
         if let Some(c) = &ambient {
             self.where_extra.clone_from(&c.where_members);
         }
-        let buf = &mut self.buf;
+        self.manifest.set_root("who", "");
+        let (buf, manifest) = (&mut self.buf, &mut self.manifest);
         let wrote = catch_unwind(AssertUnwindSafe(|| {
-            context::write_who(
-                &mut Encoder::new(buf, limits),
-                user,
-                caller,
-                ambient.as_ref(),
-            )
+            let mut enc = Encoder::with_manifest(buf, limits, manifest);
+            context::write_who(&mut enc, user, caller, ambient.as_ref())
         }));
         if wrote.is_err() {
             self.buf.truncate(mark);
@@ -228,7 +228,15 @@ impl Invocation {
 
     /// Opens `section` if needed and writes `key_json`: a name encoded as JSON at compile time,
     /// colon included.
-    fn open(&mut self, section: Section, key_json: &str) {
+    fn open(&mut self, section: Section, key_json: &'static str) {
+        self.manifest.set_root(
+            if section == Section::Inputs {
+                "inputs"
+            } else {
+                "fields"
+            },
+            key_json,
+        );
         if self.section == section {
             self.buf.push(b',');
         } else {
@@ -250,8 +258,16 @@ impl Invocation {
     }
 
     fn value<T: Loggable + ?Sized>(&mut self, value: &T) {
+        self.encode(|enc| enc.value(value));
+    }
+
+    /// Runs an encoding step on this record's buffer, listing redactions in its manifest.
+    fn encode(&mut self, f: impl FnOnce(&mut Encoder<'_>)) {
         let limits = self.dispatcher.limits;
-        guarded(&mut self.buf, |buf| Encoder::new(buf, limits).value(value));
+        let manifest = &mut self.manifest;
+        guarded(&mut self.buf, |buf| {
+            f(&mut Encoder::with_manifest(buf, limits, manifest))
+        });
     }
 
     /// Records a parameter; `key_json` is its name encoded as JSON, colon included.
@@ -264,29 +280,27 @@ impl Invocation {
     /// Records a parameter marked `#[public]`: its strings are not scanned for secrets.
     pub fn input_public<T: Loggable + ?Sized>(&mut self, key_json: &'static str, value: &T) {
         self.open(Section::Inputs, key_json);
-        let limits = self.dispatcher.limits;
-        guarded(&mut self.buf, |buf| {
-            Encoder::new(buf, limits).public_value(value)
-        });
+        self.encode(|enc| enc.public_value(value));
     }
 
     /// Records a `#[sql]` parameter by its shape only (see [`crate::sql::shape`]).
     pub fn input_sql<T: crate::sql::SqlText + ?Sized>(&mut self, key_json: &'static str, sql: &T) {
         self.open(Section::Inputs, key_json);
+        self.manifest.note_root("sql");
         let shape = crate::sql::shape(sql.sql_text());
-        self.value(shape.as_str());
+        self.encode(|enc| enc.raw_str(&shape));
     }
 
     /// Records a parameter written by `f` (a `#[redact(strategy)]`).
     pub fn input_with(&mut self, key_json: &'static str, f: impl FnOnce(&mut Encoder<'_>)) {
         self.open(Section::Inputs, key_json);
-        let limits = self.dispatcher.limits;
-        guarded(&mut self.buf, |buf| f(&mut Encoder::new(buf, limits)));
+        self.encode(f);
     }
 
     /// Records a parameter as `"[REDACTED]"`.
     pub fn input_redacted(&mut self, key_json: &'static str) {
         self.open(Section::Inputs, key_json);
+        self.manifest.note_root("full");
         redact::write_redacted(&mut self.buf);
     }
 
@@ -301,6 +315,7 @@ impl Invocation {
     pub fn finish_output<T: Loggable + ?Sized>(mut self, output: &T) {
         self.close_section();
         self.buf.extend_from_slice(b",\"output\":");
+        self.manifest.set_root("output", "");
         self.value(output);
         self.emit(Outcome::Success);
     }
@@ -315,6 +330,7 @@ impl Invocation {
     pub fn finish_error<E: Loggable + ?Sized>(mut self, error: &E) {
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
+        self.manifest.set_root("error", "");
         self.value(error);
         self.emit(Outcome::Failure);
     }
@@ -323,10 +339,8 @@ impl Invocation {
     pub fn finish_error_display<E: fmt::Display + ?Sized>(mut self, error: &E) {
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
-        let limits = self.dispatcher.limits;
-        guarded(&mut self.buf, |buf| {
-            Encoder::new(buf, limits).display(&error)
-        });
+        self.manifest.set_root("error", "");
+        self.encode(|enc| enc.display(&error));
         self.emit(Outcome::Failure);
     }
 
@@ -334,8 +348,8 @@ impl Invocation {
     pub fn finish_error_debug<E: fmt::Debug + ?Sized>(mut self, error: &E) {
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
-        let limits = self.dispatcher.limits;
-        guarded(&mut self.buf, |buf| Encoder::new(buf, limits).debug(&error));
+        self.manifest.set_root("error", "");
+        self.encode(|enc| enc.debug(&error));
         self.emit(Outcome::Failure);
     }
 
@@ -347,6 +361,7 @@ impl Invocation {
 
     fn emit(&mut self, outcome: Outcome) {
         self.finished = true;
+        self.manifest.write(&mut self.buf);
         let duration_ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let dispatcher = self.dispatcher;
         let frags = self.callsite.fragments(dispatcher);

@@ -44,14 +44,19 @@ pub mod strategy_writers {
 
     pub use super::strategy::{card, email, first, hash, last};
 
-    /// A text mask (`hash`, `email`, `card`); `null` for an absent value.
+    /// A text mask (`hash`, `email`, `card`), listed in the manifest as `how`; `null` for an
+    /// absent value.
     pub fn text<T: RedactText + ?Sized>(
         out: &mut Encoder<'_>,
         value: &T,
+        how: &'static str,
         mask: fn(&str) -> String,
     ) {
         match value.redact_text() {
-            Some(s) => out.str(&mask(s)),
+            Some(s) => {
+                out.note_redaction(how);
+                out.raw_str(&mask(s));
+            }
             None => out.null(),
         }
     }
@@ -61,10 +66,14 @@ pub mod strategy_writers {
         out: &mut Encoder<'_>,
         value: &T,
         n: usize,
+        how: &'static str,
         mask: fn(&str, usize) -> String,
     ) {
         match value.redact_text() {
-            Some(s) => out.str(&mask(s, n)),
+            Some(s) => {
+                out.note_redaction(how);
+                out.raw_str(&mask(s, n));
+            }
             None => out.null(),
         }
     }
@@ -72,18 +81,23 @@ pub mod strategy_writers {
     /// `#[redact(ip)]`.
     pub fn ip<T: RedactIp + ?Sized>(out: &mut Encoder<'_>, value: &T) {
         match value.redact_ip() {
-            Some(s) => out.str(&s),
+            Some(s) => {
+                out.note_redaction("ip");
+                out.raw_str(&s);
+            }
             None => out.null(),
         }
     }
 
     /// `#[redact(len)]`.
     pub fn len<T: RedactLen + ?Sized>(out: &mut Encoder<'_>, value: &T) {
-        out.str(&super::len(value.redact_len()))
+        out.note_redaction("len");
+        out.raw_str(&super::len(value.redact_len()));
     }
 
     /// `#[redact(with = path)]`.
     pub fn with<T: ?Sized, R: Display>(out: &mut Encoder<'_>, value: &T, f: impl FnOnce(&T) -> R) {
+        out.note_redaction("with");
         out.display(&f(value))
     }
 }
