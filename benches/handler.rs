@@ -6,7 +6,9 @@
 //! - `tracing_instrument`: `#[tracing::instrument(ret)]` with `tracing_subscriber`'s JSON
 //!   formatter writing to `io::sink`;
 //! - `floor`: the same record written by hand: `#[derive(Serialize)]` structs and
-//!   `serde_json::to_writer` into a reused buffer, then to `io::sink`.
+//!   `serde_json::to_writer` into a reused buffer, then to `io::sink`;
+//! - `seclog_strings_scanner_on` / `_off`: a handler taking typical strings (an e-mail
+//!   address, a user agent), with the secret scanner on and off: its cost.
 //!
 //! Run: `cargo bench --bench handler`. Results: BENCHMARKS.md.
 
@@ -44,6 +46,12 @@ fn plain(user: &str, qty: u32) -> Receipt {
 #[seclog::security_logged(event = "order.place")]
 fn with_seclog(user: &str, qty: u32) -> Receipt {
     compute(user, qty)
+}
+
+#[inline(never)]
+#[seclog::security_logged(event = "profile.update")]
+fn with_strings(email: &str, user_agent: &str) -> Receipt {
+    compute(email, user_agent.len() as u32)
 }
 
 #[inline(never)]
@@ -150,6 +158,18 @@ fn handler(c: &mut Criterion) {
     g.bench_function("floor", |b| {
         b.iter(|| with_floor(black_box("alice"), black_box(3)))
     });
+    let (email, agent) = (
+        "ann.smith@example.com",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    );
+    g.bench_function("seclog_strings_scanner_on", |b| {
+        b.iter(|| with_strings(black_box(email), black_box(agent)))
+    });
+    seclog::redact::scanner::set_enabled(false);
+    g.bench_function("seclog_strings_scanner_off", |b| {
+        b.iter(|| with_strings(black_box(email), black_box(agent)))
+    });
+    seclog::redact::scanner::set_enabled(true);
     g.finish();
 }
 

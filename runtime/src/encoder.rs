@@ -37,16 +37,15 @@ pub struct Encoder<'a> {
     depth: usize,
     /// Whether strings are scanned for secrets (off inside values marked public).
     scan: bool,
-    /// Where redactions are listed, for records (not for `to_json`).
-    manifest: Option<&'a mut Manifest>,
+    /// Where redactions are listed, for records (not for `to_json`), and where the value
+    /// this encoder writes starts in `buf`.
+    manifest: Option<(&'a mut Manifest, usize)>,
 }
 
 /// The record's list of redactions: `"redacted":["inputs.req.password:full", ...]` — paths
 /// and strategies, never values.
 #[derive(Default)]
 pub(crate) struct Manifest {
-    /// The path of the value being written, below `root`.
-    path: Vec<Seg>,
     /// The record key the value sits under (`inputs`, `output`, ...) and, for `inputs` and
     /// `fields`, its name encoded as JSON with its colon (`"req":`).
     root: (&'static str, &'static str),
@@ -54,21 +53,15 @@ pub(crate) struct Manifest {
     entries: Vec<u8>,
 }
 
-#[derive(Clone, Copy)]
-enum Seg {
-    /// A key: the byte range of its (escaped) text in the record buffer.
-    Key(usize, usize),
-    Index(usize),
-}
-
 impl Manifest {
     pub(crate) fn set_root(&mut self, section: &'static str, key_json: &'static str) {
         self.root = (section, key_json);
-        self.path.clear();
     }
 
-    /// Adds an entry for the value at the current path, redacted `how`.
-    fn note(&mut self, buf: &[u8], how: &str) {
+    /// Adds an entry for the value about to be written after `written`, the JSON written so
+    /// far under the root, redacted `how`. The path is read back from that JSON: nothing is
+    /// tracked while writing, so records without redactions pay nothing for the manifest.
+    fn note(&mut self, written: &[u8], how: &str) {
         let e = &mut self.entries;
         if !e.is_empty() {
             e.push(b',');
@@ -81,12 +74,12 @@ impl Manifest {
                 e.extend_from_slice(key.as_bytes());
             }
         }
-        for seg in &self.path {
-            match *seg {
+        for seg in open_path(written) {
+            match seg {
                 // The key's text is already JSON-escaped: it is valid inside this string.
                 Seg::Key(start, end) => {
                     e.push(b'.');
-                    e.extend_from_slice(&buf[start..end]);
+                    e.extend_from_slice(&written[start..end]);
                 }
                 Seg::Index(i) => {
                     e.push(b'[');
@@ -100,10 +93,14 @@ impl Manifest {
         e.push(b'"');
     }
 
-    /// Notes a redaction of the whole value under the root (no path below it).
+    /// Notes a redaction of the whole value under the root.
     pub(crate) fn note_root(&mut self, how: &str) {
-        self.path.clear();
         self.note(&[], how);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.root = ("", "");
     }
 
     /// `,"redacted":[...]`, if anything was redacted.
@@ -114,6 +111,50 @@ impl Manifest {
             buf.push(b']');
         }
     }
+}
+
+#[derive(Clone, Copy)]
+enum Seg {
+    /// A key: the byte range of its (escaped) text.
+    Key(usize, usize),
+    Index(usize),
+}
+
+/// The open containers at the end of a JSON prefix, outermost first: the key or index each
+/// is at.
+fn open_path(json: &[u8]) -> Vec<Seg> {
+    let mut path: Vec<Seg> = Vec::new();
+    let mut i = 0;
+    while i < json.len() {
+        match json[i] {
+            b'{' => path.push(Seg::Key(0, 0)),
+            b'[' => path.push(Seg::Index(0)),
+            b'}' | b']' => {
+                path.pop();
+            }
+            b',' => {
+                if let Some(Seg::Index(n)) = path.last_mut() {
+                    *n += 1;
+                }
+            }
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < json.len() && json[i] != b'"' {
+                    i += if json[i] == b'\\' { 2 } else { 1 };
+                }
+                // A string followed by `:` is the key of the innermost object.
+                if json.get(i + 1) == Some(&b':') {
+                    if let Some(top @ Seg::Key(..)) = path.last_mut() {
+                        *top = Seg::Key(start, i.min(json.len()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    path
 }
 
 impl<'a> Encoder<'a> {
@@ -133,32 +174,17 @@ impl<'a> Encoder<'a> {
         limits: Limits,
         manifest: &'a mut Manifest,
     ) -> Self {
+        let start = buf.len();
         let mut enc = Encoder::new(buf, limits);
-        manifest.path.clear();
-        enc.manifest = Some(manifest);
+        enc.manifest = Some((manifest, start));
         enc
     }
 
-    /// Lists the value being written as redacted `how` (`full`, `hash`, `last`, `scan`, ...)
-    /// in the record's manifest.
+    /// Lists the value about to be written as redacted `how` (`full`, `hash`, `last`, `scan`,
+    /// ...) in the record's manifest.
     pub(crate) fn note_redaction(&mut self, how: &str) {
-        if let Some(m) = self.manifest.as_deref_mut() {
-            m.note(self.buf, how);
-        }
-    }
-
-    fn push_seg(&mut self, seg: Seg, replace: bool) {
-        if let Some(m) = self.manifest.as_deref_mut() {
-            match (replace, m.path.last_mut()) {
-                (true, Some(top)) => *top = seg,
-                _ => m.path.push(seg),
-            }
-        }
-    }
-
-    fn pop_seg(&mut self) {
-        if let Some(m) = self.manifest.as_deref_mut() {
-            m.path.pop();
+        if let Some((m, start)) = self.manifest.as_mut() {
+            m.note(&self.buf[*start..], how);
         }
     }
 
@@ -484,13 +510,6 @@ pub struct Object<'e, 'a> {
     count: usize,
 }
 
-/// Marks the key just written (from `start`, quotes and colon included) as the current path
-/// segment of an object.
-fn mark_key(enc: &mut Encoder<'_>, count: usize, start: usize) {
-    let end = enc.buf.len().saturating_sub(2);
-    enc.push_seg(Seg::Key(start + 1, end.max(start + 1)), count > 1);
-}
-
 impl Object<'_, '_> {
     fn next(&mut self) -> bool {
         next_item(self.enc, &mut self.count)
@@ -500,18 +519,14 @@ impl Object<'_, '_> {
         if !self.next() {
             return false;
         }
-        let start = self.enc.buf.len();
         write_str_limited(self.enc.buf, key, self.enc.limits.max_string_bytes);
         self.enc.buf.push(b':');
-        mark_key(self.enc, self.count, start);
         true
     }
 
     /// Writes a key encoded at compile time.
     fn encoded_key(&mut self, key_json: &str) {
-        let start = self.enc.buf.len();
         self.enc.buf.extend_from_slice(key_json.as_bytes());
-        mark_key(self.enc, self.count, start);
     }
 
     /// Writes `"key": value` with the key already encoded as JSON, colon included (generated
@@ -586,9 +601,6 @@ impl Object<'_, '_> {
 
 impl Drop for Object<'_, '_> {
     fn drop(&mut self) {
-        if self.count > 0 {
-            self.enc.pop_seg();
-        }
         if self.count > self.enc.limits.max_items {
             self.enc.buf.push(b',');
             write_str_limited(self.enc.buf, "…", usize::MAX);
@@ -609,12 +621,7 @@ pub struct Array<'e, 'a> {
 
 impl Array<'_, '_> {
     fn next(&mut self) -> bool {
-        let ok = next_item(self.enc, &mut self.count);
-        if ok {
-            self.enc
-                .push_seg(Seg::Index(self.count - 1), self.count > 1);
-        }
-        ok
+        next_item(self.enc, &mut self.count)
     }
 
     /// Appends a value.
@@ -644,9 +651,6 @@ impl Array<'_, '_> {
 
 impl Drop for Array<'_, '_> {
     fn drop(&mut self) {
-        if self.count > 0 {
-            self.enc.pop_seg();
-        }
         if self.count > self.enc.limits.max_items {
             self.enc.buf.extend_from_slice(b",\"");
             write_cut_mark(self.enc.buf, self.count, "items");

@@ -116,31 +116,42 @@ impl Callsite {
     }
 }
 
+/// What an invocation writes into: the record's bytes and its redaction manifest.
+#[derive(Default)]
+struct Scratch {
+    buf: Vec<u8>,
+    manifest: Manifest,
+}
+
 thread_local! {
-    /// Spare invocation buffers, so that a call allocates nothing in the steady state.
-    static POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    /// Spare scratch space, so that a call allocates nothing in the steady state.
+    static POOL: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
 }
 
 const POOL_MAX: usize = 16;
 const BUF_KEEP_MAX: usize = 64 * 1024;
 
-fn take_buffer() -> Vec<u8> {
+fn take_scratch() -> Scratch {
     POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
         .ok()
         .flatten()
-        .unwrap_or_else(|| Vec::with_capacity(512))
+        .unwrap_or_else(|| Scratch {
+            buf: Vec::with_capacity(512),
+            manifest: Manifest::default(),
+        })
 }
 
-fn return_buffer(mut buf: Vec<u8>) {
-    if buf.capacity() > BUF_KEEP_MAX {
+fn return_scratch(mut scratch: Scratch) {
+    if scratch.buf.capacity() > BUF_KEEP_MAX {
         return;
     }
-    buf.clear();
+    scratch.buf.clear();
+    scratch.manifest.clear();
     let _ = POOL.try_with(|p| {
         if let Ok(mut p) = p.try_borrow_mut()
             && p.len() < POOL_MAX
         {
-            p.push(buf);
+            p.push(scratch);
         }
     });
 }
@@ -177,7 +188,7 @@ impl Invocation {
     #[inline]
     pub fn start(callsite: &'static Callsite) -> Self {
         let dispatcher = dispatch::current();
-        let mut buf = take_buffer();
+        let Scratch { mut buf, manifest } = take_scratch();
         buf.extend_from_slice(b"{\"ts\":\"");
         crate::time::write_rfc3339(&mut buf, SystemTime::now());
         buf.extend_from_slice(b"\",\"seq\":");
@@ -192,7 +203,7 @@ impl Invocation {
             finished: false,
             where_extra: None,
             location: None,
-            manifest: Manifest::default(),
+            manifest,
         }
     }
 
@@ -206,9 +217,12 @@ impl Invocation {
     /// Records `who`: `user` from `who = expr`, `caller` from a `#[caller]` parameter, merged
     /// over the ambient caller. Called once, before the inputs.
     pub fn identify(&mut self, user: Option<&dyn fmt::Display>, caller: Option<&Caller>) {
+        let ambient = context::current_context();
+        if user.is_none() && caller.is_none() && ambient.is_none() {
+            return;
+        }
         let limits = self.dispatcher.limits;
         let mark = self.buf.len();
-        let ambient = context::current_context();
         if let Some(c) = &ambient {
             self.where_extra.clone_from(&c.where_members);
         }
@@ -312,7 +326,7 @@ impl Invocation {
 
     /// Success, with the returned value recorded as `output`.
     #[inline]
-    pub fn finish_output<T: Loggable + ?Sized>(mut self, output: &T) {
+    pub fn finish_output<T: Loggable + ?Sized>(&mut self, output: &T) {
         self.close_section();
         self.buf.extend_from_slice(b",\"output\":");
         self.manifest.set_root("output", "");
@@ -321,13 +335,13 @@ impl Invocation {
     }
 
     /// Success, with no `output` (a unit return, or `ret = skip`).
-    pub fn finish_success(mut self) {
+    pub fn finish_success(&mut self) {
         self.close_section();
         self.emit(Outcome::Success);
     }
 
     /// Failure, with the `Err` value recorded as `error`.
-    pub fn finish_error<E: Loggable + ?Sized>(mut self, error: &E) {
+    pub fn finish_error<E: Loggable + ?Sized>(&mut self, error: &E) {
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
         self.manifest.set_root("error", "");
@@ -336,7 +350,7 @@ impl Invocation {
     }
 
     /// Failure, with the error's `Display` form recorded as `error` (`err = display`).
-    pub fn finish_error_display<E: fmt::Display + ?Sized>(mut self, error: &E) {
+    pub fn finish_error_display<E: fmt::Display + ?Sized>(&mut self, error: &E) {
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
         self.manifest.set_root("error", "");
@@ -345,7 +359,7 @@ impl Invocation {
     }
 
     /// Failure, with the error's `Debug` form recorded as `error` (`err = debug`).
-    pub fn finish_error_debug<E: fmt::Debug + ?Sized>(mut self, error: &E) {
+    pub fn finish_error_debug<E: fmt::Debug + ?Sized>(&mut self, error: &E) {
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
         self.manifest.set_root("error", "");
@@ -354,7 +368,7 @@ impl Invocation {
     }
 
     /// Failure, with no `error` (`err = skip`).
-    pub fn finish_failure(mut self) {
+    pub fn finish_failure(&mut self) {
         self.close_section();
         self.emit(Outcome::Failure);
     }
@@ -400,7 +414,10 @@ impl Drop for Invocation {
             };
             self.emit(outcome);
         }
-        return_buffer(std::mem::take(&mut self.buf));
+        return_scratch(Scratch {
+            buf: std::mem::take(&mut self.buf),
+            manifest: std::mem::take(&mut self.manifest),
+        });
     }
 }
 

@@ -56,16 +56,19 @@ pub fn scrub(s: &str) -> Option<String> {
     let mut copied = 0; // bytes of `s` already in `out`
     let mut i = 0;
     while i < bytes.len() {
-        let found = match bytes[i] {
-            b'0'..=b'9' if at_boundary(bytes, i) => card(bytes, i),
-            b'e' => jwt(bytes, i),
-            b'B' | b'b' => bearer(bytes, i),
-            b'A' => aws_key(bytes, i),
-            b'-' => private_key(s, i),
-            b'g' => github(bytes, i),
-            b'x' => slack(bytes, i),
-            b's' | b'r' => stripe(bytes, i),
+        let b = bytes[i];
+        // Every pattern but a URL's password starts a word: skip the rest of a word, looking
+        // only for `:`.
+        let found = match b {
             b':' => url_password(bytes, i),
+            b'0'..=b'9' => card(bytes, i),
+            b'e' if next_is(bytes, i, b'y') => jwt(bytes, i),
+            b'B' | b'b' if next_is(bytes, i, b'e') || next_is(bytes, i, b'E') => bearer(bytes, i),
+            b'A' => aws_key(bytes, i),
+            b'-' if next_is(bytes, i, b'-') => private_key(s, i),
+            b'g' if next_is(bytes, i, b'h') || next_is(bytes, i, b'i') => github(bytes, i),
+            b'x' if next_is(bytes, i, b'o') => slack(bytes, i),
+            b's' | b'r' if next_is(bytes, i, b'k') => stripe(bytes, i),
             _ => None,
         };
         match found {
@@ -78,12 +81,33 @@ pub fn scrub(s: &str) -> Option<String> {
                 copied = end;
                 i = end;
             }
+            None if b.is_ascii_alphanumeric() => {
+                i += 1;
+                while i < bytes.len() && WORD[usize::from(bytes[i])] {
+                    i += 1;
+                }
+            }
             None => i += 1,
         }
     }
     let mut o = out?;
     o.push_str(&s[copied..]);
     Some(o)
+}
+
+/// Bytes that continue a word (ASCII letters and digits).
+static WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    t
+};
+
+fn next_is(b: &[u8], i: usize, c: u8) -> bool {
+    b.get(i + 1) == Some(&c)
 }
 
 /// A match: the byte range to replace (always on char boundaries: it starts and ends at
@@ -112,13 +136,15 @@ fn starts_with_ci(b: &[u8], i: usize, pat: &[u8]) -> bool {
 
 /// 13–19 digits, single spaces or dashes between groups, Luhn-valid, not glued to more digits.
 fn card(b: &[u8], i: usize) -> Found {
-    let mut digits = Vec::with_capacity(19);
+    let mut digits = [0u8; 20];
+    let mut n = 0;
     let mut j = i;
     let mut end = i;
-    while j < b.len() && digits.len() <= 19 {
+    while j < b.len() && n < digits.len() {
         match b[j] {
             c @ b'0'..=b'9' => {
-                digits.push(c);
+                digits[n] = c;
+                n += 1;
                 j += 1;
                 end = j;
             }
@@ -132,8 +158,9 @@ fn card(b: &[u8], i: usize) -> Found {
     }
     let glued = b.get(end).is_some_and(u8::is_ascii_alphanumeric);
     // Card numbers never start with 0 (no issuer has major industry identifier 0).
-    let plausible = (13..=19).contains(&digits.len()) && digits[0] != b'0' && !glued;
-    (plausible && super::strategy::luhn(&digits)).then_some((i, end, "card"))
+    let digits = &digits[..n];
+    let plausible = (13..=19).contains(&n) && digits[0] != b'0' && !glued;
+    (plausible && super::strategy::luhn(digits)).then_some((i, end, "card"))
 }
 
 fn jwt(b: &[u8], i: usize) -> Found {
