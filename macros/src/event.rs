@@ -9,7 +9,6 @@ use syn::{Expr, Ident, LitStr, Path, Result, Token};
 
 use crate::json;
 use crate::level::Level;
-use crate::sensitive::sensitive_term;
 use crate::vocab;
 
 struct EventInput {
@@ -124,17 +123,7 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
             ),
         ));
     }
-    for (key, _) in &fields {
-        if let Some(term) = sensitive_term(&key.to_string()) {
-            return Err(syn::Error::new(
-                key.span(),
-                format!(
-                    "field `{key}` looks like a secret (its name contains `{term}`) and would be recorded in clear\n\
-                     help: leave it out, or record a value that is not secret under another name"
-                ),
-            ));
-        }
-    }
+    crate::sensitive::check_field_keys(fields.iter().map(|(k, _)| k))?;
     // An event is the thing that happened: a `_fail` event records a failure.
     let failed = failure.unwrap_or_else(|| value.contains("_fail"));
     let level = level.map_or(names.success_level, |(l, _)| l);

@@ -18,7 +18,6 @@ use crate::json;
 use crate::level::Level;
 use crate::params::{self, Binding, Mode};
 use crate::redact::Strategy;
-use crate::sensitive::sensitive_term;
 use crate::vocab::{self, EventError, EventNames};
 
 pub fn security_logged(args: TokenStream, input: TokenStream) -> Result<TokenStream> {
@@ -166,17 +165,7 @@ impl Plan {
                 mode
             }
         };
-        for (key, _) in &opts.fields {
-            if let Some(term) = sensitive_term(&key.to_string()) {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!(
-                        "field `{key}` looks like a secret (its name contains `{term}`) and would be recorded in clear\n\
-                         help: leave it out, or record a value that is not secret under another name"
-                    ),
-                ));
-            }
-        }
+        crate::sensitive::check_field_keys(opts.fields.iter().map(|(k, _)| k))?;
         Ok(Plan {
             names,
             levels,

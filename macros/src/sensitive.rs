@@ -56,6 +56,23 @@ pub fn is_secret_type(ty: &syn::Type) -> bool {
     }
 }
 
+/// Refuses `fields(...)` / `event!` keys that look like secrets: a value recorded under such a
+/// name cannot be redacted there.
+pub fn check_field_keys<'a>(keys: impl IntoIterator<Item = &'a syn::Ident>) -> syn::Result<()> {
+    for key in keys {
+        if let Some(term) = sensitive_term(&key.to_string()) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "field `{key}` looks like a secret (its name contains `{term}`) and would be recorded in clear\n\
+                     help: leave it out, or record a value that is not secret under another name"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The term that makes `name` look sensitive, if any.
 pub fn sensitive_term(name: &str) -> Option<&'static str> {
     let name = name.strip_prefix("r#").unwrap_or(name);

@@ -286,42 +286,20 @@ pub fn check_with(policy: &Policy, declared_as: &str, bytes: &[u8]) -> Verdict {
         verdict.size,
     );
     let (summary, problems) = (verdict.summary(), &verdict.problems);
+    // One call site per level: a record's level is fixed where it is made.
+    macro_rules! record {
+        ($($options:tt)*) => {
+            event!(crate = crate, $($options)* "upload_validation",
+                declared_as = declared_as, declared = declared, detected = detected,
+                size = size, verdict = summary, problems = problems)
+        };
+    }
     if verdict.is_critical() {
-        event!(
-            crate = crate,
-            level = "critical",
-            outcome = "failure",
-            "upload_validation",
-            declared_as = declared_as,
-            declared = declared,
-            detected = detected,
-            size = size,
-            verdict = summary,
-            problems = problems
-        );
+        record!(level = "critical", outcome = "failure",);
     } else if !verdict.is_ok() {
-        event!(
-            crate = crate,
-            level = "warn",
-            outcome = "failure",
-            "upload_validation",
-            declared_as = declared_as,
-            declared = declared,
-            detected = detected,
-            size = size,
-            verdict = summary,
-            problems = problems
-        );
+        record!(level = "warn", outcome = "failure",);
     } else {
-        event!(
-            crate = crate,
-            "upload_validation",
-            declared_as = declared_as,
-            declared = declared,
-            detected = detected,
-            size = size,
-            verdict = summary
-        );
+        record!();
     }
     verdict
 }
