@@ -202,3 +202,23 @@ fn a_capture_closure_that_panics_leaves_capture_usable() {
     assert_eq!(recs.len(), 1);
     assert_eq!(recs[0]["output"], "y");
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any string is written as one valid JSON string that decodes back to it, with no raw
+        /// control, bidi or zero-width character in the line.
+        #[test]
+        fn any_string_round_trips_as_inert_json(s in "\\PC{0,64}|[\\x00-\\x1f\\u{7f}-\\u{9f}\\u{200b}-\\u{200f}\\u{2028}-\\u{202e}\\u{2066}-\\u{2069}\\u{feff}a\"\\\\]{0,32}") {
+            let json = seclog::to_json(s.as_str());
+            let back: String = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(&back, &s);
+            prop_assert!(!json.chars().any(|c| c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')),
+                "{json:?}");
+        }
+    }
+}
