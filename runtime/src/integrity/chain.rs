@@ -1,0 +1,372 @@
+//! Sealing records into the chain, and verifying a chain.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::{ChainKey, hex};
+
+/// Records per key epoch: the key evolves after this many records.
+pub const EPOCH_RECORDS: u64 = 1024;
+
+const EVOLVE_LABEL: &[u8] = b"seclog chain key evolution";
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// The key of one epoch; evolving it replaces (and zeroes) the previous one.
+struct EpochKey {
+    epoch: u64,
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl EpochKey {
+    fn initial(key: &ChainKey) -> Self {
+        EpochKey {
+            epoch: 0,
+            key: Zeroizing::new(*key.bytes()),
+        }
+    }
+
+    fn evolve(&mut self) {
+        let next = hmac(&self.key, &[EVOLVE_LABEL]);
+        // Assigning drops the old array inside `Zeroizing`, which zeroes it.
+        *self.key = next;
+        self.epoch += 1;
+    }
+
+    /// Moves forward to `epoch` (never back: the old keys are gone).
+    fn advance_to(&mut self, epoch: u64) {
+        while self.epoch < epoch {
+            self.evolve();
+        }
+    }
+}
+
+/// The writer's side: seals each record into the chain.
+pub struct Sealer {
+    key: EpochKey,
+    prev: [u8; 32],
+    index: u64,
+}
+
+impl Sealer {
+    /// A new chain from the initial key; `anchor` is the MAC the first record chains to (the
+    /// last MAC of the previous file, or zeros for a new log).
+    pub fn new(key: &ChainKey, anchor: [u8; 32]) -> Self {
+        Sealer {
+            key: EpochKey::initial(key),
+            prev: anchor,
+            index: 0,
+        }
+    }
+
+    /// Appends `record` (one JSON object, without its newline) sealed, with its newline, to
+    /// `out`; returns the record's MAC.
+    pub fn seal(&mut self, record: &[u8], out: &mut Vec<u8>) -> [u8; 32] {
+        let body = record.strip_suffix(b"}").unwrap_or(record);
+        let mac = hmac(&self.key.key, &[&self.prev, body]);
+        out.extend_from_slice(body);
+        out.extend_from_slice(b",\"mac\":\"");
+        out.extend_from_slice(hex(&mac).as_bytes());
+        out.extend_from_slice(b"\"}\n");
+        self.prev = mac;
+        self.index += 1;
+        if self.index % EPOCH_RECORDS == 0 {
+            self.key.evolve();
+        }
+        mac
+    }
+
+    /// The MAC of the last record sealed: the chain head.
+    pub fn head(&self) -> [u8; 32] {
+        self.prev
+    }
+
+    /// How many records were sealed.
+    pub fn count(&self) -> u64 {
+        self.index
+    }
+
+    /// The key material the writer holds now: what an attacker who takes over the host
+    /// learns. Exposed so that tests can show it forges nothing written before.
+    #[doc(hidden)]
+    pub fn __current_key(&self) -> (u64, [u8; 32]) {
+        (self.key.epoch, *self.key.key)
+    }
+}
+
+/// What is wrong with a chain, at the first failing line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tamper {
+    /// The line (1-based) where the chain breaks.
+    pub line: u64,
+    /// What the break looks like.
+    pub kind: TamperKind,
+}
+
+/// How a chain is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TamperKind {
+    /// A record's bytes were changed (its sequence number is the expected one).
+    Modified,
+    /// Records are missing: the sequence number jumps ahead.
+    Deleted,
+    /// A record that does not belong to the chain stands here (a duplicate or a forgery).
+    Inserted,
+    /// A record from elsewhere in the chain stands here.
+    Reordered,
+    /// The line is not a sealed record.
+    Malformed,
+    /// Not one record verifies: the log was sealed with another key.
+    BadKey,
+}
+
+/// The verifier's side: checks lines in order against the initial key.
+pub struct Verifier {
+    key: EpochKey,
+    prev: [u8; 32],
+    index: u64,
+    last_seq: Option<u64>,
+    seen_seqs: std::collections::HashSet<u64>,
+}
+
+impl Verifier {
+    /// A verifier for a chain anchored at `anchor` (zeros for a new log).
+    pub fn new(key: &ChainKey, anchor: [u8; 32]) -> Self {
+        Verifier {
+            key: EpochKey::initial(key),
+            prev: anchor,
+            index: 0,
+            last_seq: None,
+            seen_seqs: Default::default(),
+        }
+    }
+
+    /// Checks the next line (without its newline).
+    pub fn check(&mut self, line: &[u8]) -> Result<(), TamperKind> {
+        let (body, mac) = split_mac(line).ok_or(TamperKind::Malformed)?;
+        let seq = seq_of(body);
+        self.key.advance_to(self.index / EPOCH_RECORDS);
+        let expected = hmac(&self.key.key, &[&self.prev, body]);
+        if bool::from(expected.ct_eq(&mac)) {
+            self.prev = mac;
+            self.index += 1;
+            if let Some(s) = seq {
+                self.last_seq = Some(s);
+                self.seen_seqs.insert(s);
+            }
+            return Ok(());
+        }
+        Err(match (seq, self.last_seq) {
+            (Some(s), _) if self.seen_seqs.contains(&s) => TamperKind::Inserted,
+            (Some(s), Some(last)) if s == last + 1 => TamperKind::Modified,
+            (Some(s), Some(last)) if s > last + 1 => TamperKind::Deleted,
+            (Some(_), Some(_)) => TamperKind::Reordered,
+            _ => TamperKind::Modified,
+        })
+    }
+
+    /// How many lines verified.
+    pub fn count(&self) -> u64 {
+        self.index
+    }
+
+    /// Checks every line of `log` (newline-separated); the first break, if any.
+    pub fn check_all(key: &ChainKey, anchor: [u8; 32], log: &[u8]) -> Result<u64, Tamper> {
+        let mut v = Verifier::new(key, anchor);
+        let lines: Vec<&[u8]> = log.split(|&b| b == b'\n').collect();
+        for (n, line) in lines.iter().enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            if let Err(kind) = v.check(line) {
+                let kind = match kind {
+                    TamperKind::Modified if v.index == 0 => TamperKind::BadKey,
+                    // The missing record further down: moved, not deleted.
+                    TamperKind::Deleted
+                        if v.last_seq.is_some_and(|last| {
+                            lines[n + 1..].iter().any(|l| {
+                                split_mac(l).and_then(|(b, _)| seq_of(b)) == Some(last + 1)
+                            })
+                        }) =>
+                    {
+                        TamperKind::Reordered
+                    }
+                    kind => kind,
+                };
+                return Err(Tamper {
+                    line: n as u64 + 1,
+                    kind,
+                });
+            }
+        }
+        Ok(v.index)
+    }
+}
+
+/// Splits `...,"mac":"<64 hex>"}` into the record without its closing brace and the MAC.
+fn split_mac(line: &[u8]) -> Option<(&[u8], [u8; 32])> {
+    const SUFFIX_LEN: usize = ",\"mac\":\"".len() + 64 + "\"}".len();
+    if line.len() < SUFFIX_LEN + 1 || !line.ends_with(b"\"}") {
+        return None;
+    }
+    let (body, suffix) = line.split_at(line.len() - SUFFIX_LEN);
+    let hex_digits = suffix.strip_prefix(b",\"mac\":\"")?.strip_suffix(b"\"}")?;
+    let mut mac = [0u8; 32];
+    for (i, m) in mac.iter_mut().enumerate() {
+        let pair = std::str::from_utf8(&hex_digits[2 * i..2 * i + 2]).ok()?;
+        *m = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some((body, mac))
+}
+
+/// The `"seq":N` of a record, if present.
+fn seq_of(body: &[u8]) -> Option<u64> {
+    const KEY: &[u8] = b"\"seq\":";
+    let at = body.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let digits = body[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&body[at..at + digits])
+        .ok()?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(seq: u64) -> Vec<u8> {
+        format!(r#"{{"ts":"2026-11-23T00:00:00.000000000Z","seq":{seq},"event":"e","n":{seq}}}"#)
+            .into_bytes()
+    }
+
+    fn log(key: &ChainKey, n: u64) -> Vec<Vec<u8>> {
+        let mut s = Sealer::new(key, [0; 32]);
+        (1..=n)
+            .map(|i| {
+                let mut out = Vec::new();
+                s.seal(&record(i), &mut out);
+                out.pop(); // the newline
+                out
+            })
+            .collect()
+    }
+
+    fn join(lines: &[Vec<u8>]) -> Vec<u8> {
+        lines
+            .iter()
+            .flat_map(|l| l.iter().copied().chain([b'\n']))
+            .collect()
+    }
+
+    fn key(b: u8) -> ChainKey {
+        ChainKey::from_bytes([b; 32])
+    }
+
+    #[test]
+    fn a_clean_chain_verifies_across_epochs() {
+        let k = key(1);
+        let lines = log(&k, EPOCH_RECORDS * 2 + 5);
+        assert_eq!(
+            Verifier::check_all(&k, [0; 32], &join(&lines)),
+            Ok(EPOCH_RECORDS * 2 + 5)
+        );
+        assert!(lines[0].ends_with(b"\"}"));
+        assert!(lines[0].windows(7).any(|w| w == b"\"mac\":\""));
+    }
+
+    #[test]
+    fn tampering_is_detected_with_its_kind() {
+        let k = key(2);
+        let clean = log(&k, 50);
+        let check = |lines: &[Vec<u8>]| Verifier::check_all(&k, [0; 32], &join(lines)).unwrap_err();
+
+        let mut flipped = clean.clone();
+        flipped[10][40] ^= 0x01;
+        assert_eq!(
+            check(&flipped),
+            Tamper {
+                line: 11,
+                kind: TamperKind::Modified
+            }
+        );
+
+        let mut deleted = clean.clone();
+        deleted.remove(20);
+        assert_eq!(
+            check(&deleted),
+            Tamper {
+                line: 21,
+                kind: TamperKind::Deleted
+            }
+        );
+
+        let mut duplicated = clean.clone();
+        duplicated.insert(31, clean[30].clone());
+        assert_eq!(
+            check(&duplicated),
+            Tamper {
+                line: 32,
+                kind: TamperKind::Inserted
+            }
+        );
+
+        let mut swapped = clean.clone();
+        swapped.swap(5, 6);
+        assert_eq!(
+            check(&swapped),
+            Tamper {
+                line: 6,
+                kind: TamperKind::Reordered
+            }
+        );
+
+        let forged = log(&key(9), 50);
+        let mut inserted = clean.clone();
+        inserted.insert(40, forged[40].clone());
+        assert_eq!(check(&inserted).line, 41);
+
+        assert_eq!(
+            check(&forged),
+            Tamper {
+                line: 1,
+                kind: TamperKind::BadKey
+            }
+        );
+    }
+
+    #[test]
+    fn the_writers_current_key_cannot_reforge_earlier_records() {
+        let k = key(3);
+        let mut sealer = Sealer::new(&k, [0; 32]);
+        let mut lines = Vec::new();
+        for i in 1..=(EPOCH_RECORDS + 10) {
+            let mut out = Vec::new();
+            sealer.seal(&record(i), &mut out);
+            out.pop();
+            lines.push(out);
+        }
+        // The attacker takes the writer's key now (epoch 1) and rewrites record 5 (epoch 0),
+        // re-chaining it with everything they hold.
+        let (epoch, stolen) = sealer.__current_key();
+        assert_eq!(epoch, 1);
+        let body = record(5);
+        let body = body.strip_suffix(b"}").unwrap();
+        let prev = split_mac(&lines[3]).unwrap().1;
+        let forged_mac = hmac(&stolen, &[&prev, body]);
+        let mut forged = body.to_vec();
+        forged.extend_from_slice(format!(",\"mac\":\"{}\"}}", hex(&forged_mac)).as_bytes());
+        lines[4] = forged;
+        let err = Verifier::check_all(&k, [0; 32], &join(&lines)).unwrap_err();
+        assert_eq!(err.line, 5);
+    }
+}
