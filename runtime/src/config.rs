@@ -139,7 +139,8 @@ impl Builder {
     /// |---|---|
     /// | `SECLOG_SERVICE` | service name under `where` |
     /// | `SECLOG_SERVICE_VERSION` | service version under `where` |
-    /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr` or `none` |
+    /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr`, `none`, or `file:<dir>` for tamper-evident files ([`sink::File`]) |
+    /// | `SECLOG_KEY_FILE` | with `file:<dir>`: a file holding the chain key, 64 hex digits |
     /// | `SECLOG_MAX_STRING_BYTES` | string limit (default 4096) |
     /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
     /// | `SECLOG_HASH_KEY_FILE` | a file holding the pseudonym key in hex (see [`HashKey`]) |
@@ -165,11 +166,23 @@ impl Builder {
                 "stdout" => Box::new(sink::Stdout),
                 "stderr" => Box::new(sink::Stderr),
                 "none" => Box::new(sink::Discard),
+                file if file.starts_with("file:") => {
+                    let dir = &file["file:".len()..];
+                    let key = chain_key(get("SECLOG_KEY_FILE"))?;
+                    let sink = sink::File::builder(dir, key).open().map_err(|e| {
+                        InitError::invalid(
+                            "SECLOG_OUTPUT",
+                            v.clone(),
+                            format!("cannot open a log file there: {e}"),
+                        )
+                    })?;
+                    Box::new(sink)
+                }
                 _ => {
                     return Err(InitError::invalid(
                         "SECLOG_OUTPUT",
                         v,
-                        "expected stdout, stderr or none",
+                        "expected stdout, stderr, none or file:<dir>",
                     ));
                 }
             };
@@ -224,6 +237,26 @@ impl Builder {
         );
         Ok(Guard { _private: () })
     }
+}
+
+/// The chain key for `SECLOG_OUTPUT=file:<dir>`, from the file `SECLOG_KEY_FILE` names.
+fn chain_key(path: Option<String>) -> Result<crate::integrity::ChainKey, InitError> {
+    let path = path.ok_or_else(|| {
+        InitError::invalid(
+            "SECLOG_KEY_FILE",
+            String::new(),
+            "SECLOG_OUTPUT=file:<dir> needs the chain key: set SECLOG_KEY_FILE to a file holding 64 hex digits",
+        )
+    })?;
+    let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
+        InitError::invalid(
+            "SECLOG_KEY_FILE",
+            path.clone(),
+            format!("cannot read it: {e}"),
+        )
+    })?);
+    crate::integrity::ChainKey::from_hex(&text)
+        .ok_or_else(|| InitError::invalid("SECLOG_KEY_FILE", path, "expected 64 hex digits"))
 }
 
 fn parse_limit(var: &'static str, v: String) -> Result<usize, InitError> {
@@ -331,8 +364,12 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "SECLOG_OUTPUT=\"ftp\" is not valid: expected stdout, stderr or none"
+            "SECLOG_OUTPUT=\"ftp\" is not valid: expected stdout, stderr, none or file:<dir>"
         );
+        let e = builder()
+            .with_lookup(env(&[("SECLOG_OUTPUT", "file:/tmp/x")]))
+            .unwrap_err();
+        assert!(e.to_string().contains("needs the chain key"), "{e}");
         let e = builder()
             .with_lookup(env(&[("SECLOG_MAX_ITEMS", "0")]))
             .unwrap_err();

@@ -69,6 +69,18 @@ impl Sealer {
         }
     }
 
+    /// A chain going on from `anchor`, the MAC of record number `index` (counted from 0): the
+    /// key is derived forward to that record's epoch.
+    pub fn resume(key: &ChainKey, anchor: [u8; 32], index: u64) -> Self {
+        let mut k = EpochKey::initial(key);
+        k.advance_to(index / EPOCH_RECORDS);
+        Sealer {
+            key: k,
+            prev: anchor,
+            index,
+        }
+    }
+
     /// Appends `record` (one JSON object, without its newline) sealed, with its newline, to
     /// `out`; returns the record's MAC.
     pub fn seal(&mut self, record: &[u8], out: &mut Vec<u8>) -> [u8; 32] {
@@ -128,6 +140,8 @@ pub enum TamperKind {
     Malformed,
     /// Not one record verifies: the log was sealed with another key.
     BadKey,
+    /// A file does not continue the chain where the previous one ended: a file is missing.
+    MissingFile,
 }
 
 /// The verifier's side: checks lines in order against the initial key.
@@ -149,6 +163,19 @@ impl Verifier {
             last_seq: None,
             seen_seqs: Default::default(),
         }
+    }
+
+    /// A verifier for a chain going on from `anchor` after `index` records (a log whose start
+    /// was deleted by retention).
+    pub fn resume(key: &ChainKey, anchor: [u8; 32], index: u64) -> Self {
+        let mut v = Verifier::new(key, anchor);
+        v.index = index;
+        v
+    }
+
+    /// The MAC of the last line verified.
+    pub fn head(&self) -> [u8; 32] {
+        self.prev
     }
 
     /// Checks the next line (without its newline).

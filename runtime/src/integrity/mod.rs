@@ -11,8 +11,10 @@
 //! `{"ts":..,"seq":7,...,"mac":"<64 hex>"}`.
 
 mod chain;
+mod verify;
 
 pub use chain::{EPOCH_RECORDS, Sealer, Tamper, TamperKind, Verifier};
+pub use verify::{Failure, Report, log_files, verify_dir};
 
 use std::fmt;
 

@@ -1,6 +1,10 @@
 //! Where records go. A [`Sink`] receives each record as the exact bytes of one JSON line.
 
+mod file;
+
 use std::io::{self, Write};
+
+pub use file::{File, FileBuilder, Fsync};
 
 /// A destination for records.
 ///

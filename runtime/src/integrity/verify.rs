@@ -1,0 +1,121 @@
+//! Verifying a directory of sealed log files.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::{ChainKey, TamperKind, Verifier};
+
+/// What [`verify_dir`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Files read, in chain order.
+    pub files: Vec<PathBuf>,
+    /// Lines that verified (file headers included).
+    pub valid: u64,
+    /// The log starts after records deleted by retention (its first file continues a chain).
+    pub starts_after_retention: bool,
+    /// The first break, if any.
+    pub failure: Option<Failure>,
+}
+
+/// Where and how a chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The file.
+    pub file: PathBuf,
+    /// The line in it, from 1.
+    pub line: u64,
+    /// What the break looks like.
+    pub kind: TamperKind,
+}
+
+/// The log files of `dir` in chain order.
+pub fn log_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("seclog-") && n.ends_with(".log"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Verifies every file of `dir` against the chain's initial key.
+pub fn verify_dir(key: &ChainKey, dir: &Path) -> io::Result<Report> {
+    let files = log_files(dir)?;
+    let mut report = Report {
+        files: files.clone(),
+        valid: 0,
+        starts_after_retention: false,
+        failure: None,
+    };
+    let mut verifier: Option<Verifier> = None;
+    for file in &files {
+        let bytes = fs::read(file)?;
+        let fail = |line: u64, kind| Failure {
+            file: file.clone(),
+            line,
+            kind,
+        };
+        let mut lines = bytes.split(|&b| b == b'\n').peekable();
+        let Some(header) = lines.next().filter(|h| !h.is_empty()) else {
+            report.failure = Some(fail(1, TamperKind::Malformed));
+            return Ok(report);
+        };
+        let Some((index, prev)) = parse_header(header) else {
+            report.failure = Some(fail(1, TamperKind::Malformed));
+            return Ok(report);
+        };
+        let v = match verifier.as_mut() {
+            None => {
+                report.starts_after_retention = index != 0 || prev != [0; 32];
+                verifier.insert(Verifier::resume(key, prev, index))
+            }
+            Some(v) if v.head() != prev || v.count() != index => {
+                report.failure = Some(fail(1, TamperKind::MissingFile));
+                return Ok(report);
+            }
+            Some(v) => v,
+        };
+        let mut n = 0u64;
+        for line in std::iter::once(header).chain(lines) {
+            n += 1;
+            if line.is_empty() {
+                continue;
+            }
+            match v.check(line) {
+                Ok(()) => report.valid += 1,
+                Err(kind) => {
+                    let kind = if report.valid == 0 && kind == TamperKind::Modified {
+                        TamperKind::BadKey
+                    } else {
+                        kind
+                    };
+                    report.failure = Some(fail(n, kind));
+                    return Ok(report);
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// `{"seclog_file":{"index":N,"prev":"<hex>"},"mac":..}` → (N, prev).
+fn parse_header(line: &[u8]) -> Option<(u64, [u8; 32])> {
+    let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let h = v.get("seclog_file")?;
+    let index = h.get("index")?.as_u64()?;
+    let prev_hex = h.get("prev")?.as_str()?;
+    if prev_hex.len() != 64 {
+        return None;
+    }
+    let mut prev = [0u8; 32];
+    for (i, b) in prev.iter_mut().enumerate() {
+        *b = u8::from_str_radix(prev_hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some((index, prev))
+}

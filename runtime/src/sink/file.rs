@@ -1,0 +1,215 @@
+//! Tamper-evident files: records sealed into the integrity chain, append-only, rotated.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::Sink;
+use crate::integrity::{ChainKey, Sealer, hex};
+
+/// When written records are forced to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fsync {
+    /// After every record: nothing acknowledged is lost, at the cost of one `fsync` each.
+    Always,
+    /// At most this long after a record is written (checked on each write and on flush).
+    Interval(Duration),
+    /// When the operating system decides (and on flush and rotation).
+    Never,
+}
+
+/// Writes records to files in a directory, each record sealed into a forward-secure MAC
+/// chain (see [`crate::integrity`]).
+///
+/// Files are created with mode 0600 and opened append-only; a file holds one record per line
+/// and starts with a header line that carries the chain position (`index`) and the MAC it
+/// continues from (`prev`), so files can be rotated and deleted by retention without breaking
+/// what remains. A new file is started when the current one reaches [`FileBuilder::max_bytes`]
+/// or is older than [`FileBuilder::rotate_every`].
+///
+/// ```no_run
+/// use seclog::integrity::ChainKey;
+///
+/// let key = ChainKey::generate().expect("the OS has randomness");
+/// let sink = seclog::sink::File::builder("/var/log/shop", key).open().expect("writable dir");
+/// let _guard = seclog::builder().sink(sink).install().expect("installed once");
+/// ```
+pub struct File {
+    state: Mutex<State>,
+}
+
+/// Settings of a [`File`] sink.
+#[derive(Debug)]
+pub struct FileBuilder {
+    dir: PathBuf,
+    key: ChainKey,
+    max_bytes: u64,
+    rotate_every: Duration,
+    fsync: Fsync,
+}
+
+struct State {
+    dir: PathBuf,
+    sealer: Sealer,
+    file: fs::File,
+    bytes: u64,
+    opened: Instant,
+    last_sync: Instant,
+    dirty: bool,
+    next_file: u64,
+    max_bytes: u64,
+    rotate_every: Duration,
+    fsync: Fsync,
+    line: Vec<u8>,
+}
+
+impl File {
+    /// Settings for files in `dir` sealed with `key`: rotation at 64 MiB or after a day,
+    /// `fsync` at most one second after a write.
+    pub fn builder(dir: impl Into<PathBuf>, key: ChainKey) -> FileBuilder {
+        FileBuilder {
+            dir: dir.into(),
+            key,
+            max_bytes: 64 * 1024 * 1024,
+            rotate_every: Duration::from_secs(24 * 3600),
+            fsync: Fsync::Interval(Duration::from_secs(1)),
+        }
+    }
+}
+
+impl FileBuilder {
+    /// The size at which a new file is started. Default 64 MiB.
+    pub fn max_bytes(mut self, bytes: u64) -> Self {
+        self.max_bytes = bytes.max(1);
+        self
+    }
+
+    /// The age at which a new file is started. Default one day.
+    pub fn rotate_every(mut self, every: Duration) -> Self {
+        self.rotate_every = every;
+        self
+    }
+
+    /// When records are forced to disk. Default: at most one second after a write.
+    pub fn fsync(mut self, fsync: Fsync) -> Self {
+        self.fsync = fsync;
+        self
+    }
+
+    /// Creates the directory if needed (mode 0700) and the first file.
+    pub fn open(self) -> io::Result<File> {
+        create_dir(&self.dir)?;
+        let sealer = Sealer::new(&self.key, [0; 32]);
+        let (file, _) = new_file(&self.dir, 0)?;
+        let mut state = State {
+            dir: self.dir,
+            sealer,
+            file,
+            bytes: 0,
+            opened: Instant::now(),
+            last_sync: Instant::now(),
+            dirty: false,
+            next_file: 1,
+            max_bytes: self.max_bytes,
+            rotate_every: self.rotate_every,
+            fsync: self.fsync,
+            line: Vec::with_capacity(1024),
+        };
+        state.write_header()?;
+        Ok(File {
+            state: Mutex::new(state),
+        })
+    }
+}
+
+fn create_dir(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Creates `seclog-<number>-<unix seconds>.log`, 0600, append-only, failing if it exists.
+fn new_file(dir: &Path, number: u64) -> io::Result<(fs::File, PathBuf)> {
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let path = dir.join(format!("seclog-{number:08}-{secs}.log"));
+    let mut o = OpenOptions::new();
+    o.append(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    Ok((o.open(&path)?, path))
+}
+
+impl State {
+    /// The first line of a file: where in the chain it starts.
+    fn write_header(&mut self) -> io::Result<()> {
+        let header = format!(
+            "{{\"seclog_file\":{{\"index\":{},\"prev\":\"{}\"}}}}",
+            self.sealer.count(),
+            hex(&self.sealer.head())
+        );
+        self.append(header.as_bytes())
+    }
+
+    fn append(&mut self, record: &[u8]) -> io::Result<()> {
+        self.line.clear();
+        self.sealer.seal(record, &mut self.line);
+        self.file.write_all(&self.line)?;
+        self.bytes += self.line.len() as u64;
+        self.dirty = true;
+        match self.fsync {
+            Fsync::Always => self.sync()?,
+            Fsync::Interval(d) if self.last_sync.elapsed() >= d => self.sync()?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        if self.dirty {
+            self.file.sync_data()?;
+            self.dirty = false;
+        }
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+
+    fn rotate(&mut self) -> io::Result<()> {
+        self.sync()?;
+        let (file, _) = new_file(&self.dir, self.next_file)?;
+        self.next_file += 1;
+        self.file = file;
+        self.bytes = 0;
+        self.opened = Instant::now();
+        self.write_header()
+    }
+}
+
+impl Sink for File {
+    fn write(&self, record: &[u8]) -> io::Result<()> {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if s.bytes >= s.max_bytes || s.opened.elapsed() >= s.rotate_every {
+            s.rotate()?;
+        }
+        let record = record.strip_suffix(b"\n").unwrap_or(record);
+        s.append(record)
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .sync()
+    }
+}
