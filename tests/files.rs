@@ -1,7 +1,7 @@
 //! Tamper-evident files: the file sink's chain across rotated files, file modes, and the
 //! verifier's verdicts on tampered directories.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use seclog::Sink;
@@ -24,7 +24,7 @@ fn key(b: u8) -> ChainKey {
 }
 
 /// Writes `n` records through a file sink that rotates every ~8 KiB.
-fn write_log(dir: &PathBuf, k: &ChainKey, n: u64) {
+fn write_log(dir: &Path, k: &ChainKey, n: u64) {
     let sink = File::builder(dir, k.clone())
         .max_bytes(8 * 1024)
         .fsync(Fsync::Never)
@@ -114,4 +114,146 @@ fn tampered_directories_are_caught_with_the_right_kind() {
     let f = verify_dir(&key(3), &dir).unwrap().failure.unwrap();
     assert_eq!((f.line, f.kind), (1, TamperKind::BadKey));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A copy of `src` (a flat directory) at a new temporary path.
+fn copy_dir(src: &Path, name: &str) -> PathBuf {
+    let dst = temp_dir(name);
+    std::fs::create_dir_all(&dst).unwrap();
+    for f in log_files(src).unwrap() {
+        std::fs::copy(&f, dst.join(f.file_name().unwrap())).unwrap();
+    }
+    dst
+}
+
+/// Rewrites the lines of a file with `edit`.
+fn edit_lines(file: &Path, edit: impl FnOnce(&mut Vec<String>)) {
+    let content = std::fs::read_to_string(file).unwrap();
+    let mut lines: Vec<String> = content.lines().map(str::to_owned).collect();
+    edit(&mut lines);
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn attacks_on_a_ten_thousand_record_log() {
+    let k = key(7);
+    let clean = temp_dir("attacks");
+    write_log(&clean, &k, 10_000);
+    assert_eq!(
+        verify_dir(&k, &clean).unwrap().failure,
+        None,
+        "a clean log passes"
+    );
+    let files = log_files(&clean).unwrap();
+    let middle = files.len() / 2;
+
+    let verdict = |dir: &PathBuf| {
+        verify_dir(&k, dir)
+            .unwrap()
+            .failure
+            .map(|f| (f.line, f.kind))
+    };
+    let in_copy = |dir: &PathBuf, i: usize| dir.join(files[i].file_name().unwrap());
+
+    let dir = copy_dir(&clean, "flip");
+    let target = in_copy(&dir, middle);
+    let mut bytes = std::fs::read(&target).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x20;
+    std::fs::write(&target, bytes).unwrap();
+    assert_eq!(verdict(&dir).map(|v| v.1), Some(TamperKind::Modified));
+
+    let dir = copy_dir(&clean, "delete-line");
+    edit_lines(&in_copy(&dir, middle), |l| {
+        l.remove(10);
+    });
+    assert_eq!(verdict(&dir), Some((11, TamperKind::Deleted)));
+
+    let dir = copy_dir(&clean, "duplicate");
+    edit_lines(&in_copy(&dir, middle), |l| {
+        let copy = l[10].clone();
+        l.insert(11, copy);
+    });
+    assert_eq!(verdict(&dir), Some((12, TamperKind::Inserted)));
+
+    let dir = copy_dir(&clean, "swap");
+    edit_lines(&in_copy(&dir, middle), |l| l.swap(10, 11));
+    assert_eq!(verdict(&dir), Some((11, TamperKind::Reordered)));
+
+    // A forged record made with another key, given the next sequence number.
+    let forger = temp_dir("forger");
+    write_log(&forger, &key(8), 10_000);
+    let forged_files = log_files(&forger).unwrap();
+    let dir = copy_dir(&clean, "insert-forged");
+    let forged_line = std::fs::read_to_string(&forged_files[middle])
+        .unwrap()
+        .lines()
+        .nth(10)
+        .unwrap()
+        .to_owned();
+    edit_lines(&in_copy(&dir, middle), |l| l.insert(10, forged_line));
+    assert!(matches!(
+        verdict(&dir),
+        Some((11, TamperKind::Modified | TamperKind::Inserted))
+    ));
+
+    let dir = copy_dir(&clean, "delete-file");
+    std::fs::remove_file(in_copy(&dir, middle)).unwrap();
+    assert_eq!(verdict(&dir), Some((1, TamperKind::MissingFile)));
+
+    // The whole log replaced by a consistent chain under another key.
+    assert_eq!(verdict(&forger), Some((1, TamperKind::BadKey)));
+
+    for d in [clean, forger] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
+
+mod verifier_input {
+    use proptest::prelude::*;
+    use seclog::integrity::{ChainKey, Sealer, Verifier};
+
+    fn sealed_log(n: u64) -> Vec<u8> {
+        let key = ChainKey::from_bytes([4; 32]);
+        let mut sealer = Sealer::new(&key, [0; 32]);
+        let mut out = Vec::new();
+        for seq in 1..=n {
+            sealer.seal(
+                format!("{{\"seq\":{seq},\"event\":\"e\"}}").as_bytes(),
+                &mut out,
+            );
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any bytes get a verdict, never a panic.
+        #[test]
+        fn arbitrary_bytes_get_a_verdict(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let key = ChainKey::from_bytes([4; 32]);
+            let _ = Verifier::check_all(&key, [0; 32], &bytes);
+        }
+
+        /// Any mutation of a sealed log is caught.
+        #[test]
+        fn mutated_logs_are_caught(edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4)) {
+            let key = ChainKey::from_bytes([4; 32]);
+            let clean = sealed_log(40);
+            let mut log = clean.clone();
+            for (at, byte) in edits {
+                let i = at.index(log.len());
+                log[i] = byte;
+            }
+            let verdict = Verifier::check_all(&key, [0; 32], &log);
+            if log == clean {
+                prop_assert_eq!(verdict, Ok(40));
+            } else {
+                // Damage to the final newline alone leaves every record intact.
+                let intact = log.len() == clean.len() && log[..log.len() - 1] == clean[..clean.len() - 1];
+                prop_assert!(verdict.is_err() || intact, "undetected: {verdict:?}");
+            }
+        }
+    }
 }

@@ -127,6 +127,7 @@ pub struct Tamper {
 
 /// How a chain is broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TamperKind {
     /// A record's bytes were changed (its sequence number is the expected one).
     Modified,
@@ -142,6 +143,28 @@ pub enum TamperKind {
     BadKey,
     /// A file does not continue the chain where the previous one ended: a file is missing.
     MissingFile,
+}
+
+impl TamperKind {
+    /// A short name: `modified`, `deleted`, `inserted`, `reordered`, `malformed`, `bad key`,
+    /// `missing file`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TamperKind::Modified => "modified",
+            TamperKind::Deleted => "deleted",
+            TamperKind::Inserted => "inserted",
+            TamperKind::Reordered => "reordered",
+            TamperKind::Malformed => "malformed",
+            TamperKind::BadKey => "bad key",
+            TamperKind::MissingFile => "missing file",
+        }
+    }
+}
+
+impl std::fmt::Display for TamperKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The verifier's side: checks lines in order against the initial key.
@@ -180,7 +203,15 @@ impl Verifier {
 
     /// Checks the next line (without its newline).
     pub fn check(&mut self, line: &[u8]) -> Result<(), TamperKind> {
-        let (body, mac) = split_mac(line).ok_or(TamperKind::Malformed)?;
+        let Some((body, mac)) = split_mac(line) else {
+            // A sealed record whose seal was damaged was modified; anything else is no record.
+            let sealed = line.windows(7).any(|w| w == b"\"mac\":\"");
+            return Err(if sealed {
+                TamperKind::Modified
+            } else {
+                TamperKind::Malformed
+            });
+        };
         let seq = seq_of(body);
         self.key.advance_to(self.index / EPOCH_RECORDS);
         let expected = hmac(&self.key.key, &[&self.prev, body]);
@@ -202,6 +233,17 @@ impl Verifier {
         })
     }
 
+    /// Tells a move from a deletion: a record that seems deleted but stands further down
+    /// (in `rest`, the lines after the failing one) was reordered.
+    pub fn refine(&self, kind: TamperKind, rest: &[&[u8]]) -> TamperKind {
+        let moved = kind == TamperKind::Deleted
+            && self.last_seq.is_some_and(|last| {
+                rest.iter()
+                    .any(|l| split_mac(l).and_then(|(b, _)| seq_of(b)) == Some(last + 1))
+            });
+        if moved { TamperKind::Reordered } else { kind }
+    }
+
     /// How many lines verified.
     pub fn count(&self) -> u64 {
         self.index
@@ -218,17 +260,7 @@ impl Verifier {
             if let Err(kind) = v.check(line) {
                 let kind = match kind {
                     TamperKind::Modified if v.index == 0 => TamperKind::BadKey,
-                    // The missing record further down: moved, not deleted.
-                    TamperKind::Deleted
-                        if v.last_seq.is_some_and(|last| {
-                            lines[n + 1..].iter().any(|l| {
-                                split_mac(l).and_then(|(b, _)| seq_of(b)) == Some(last + 1)
-                            })
-                        }) =>
-                    {
-                        TamperKind::Reordered
-                    }
-                    kind => kind,
+                    kind => v.refine(kind, &lines[n + 1..]),
                 };
                 return Err(Tamper {
                     line: n as u64 + 1,

@@ -14,7 +14,7 @@ mod chain;
 mod verify;
 
 pub use chain::{EPOCH_RECORDS, Sealer, Tamper, TamperKind, Verifier};
-pub use verify::{Failure, Report, log_files, verify_dir};
+pub use verify::{Failure, Report, log_files, verify_dir, verify_files};
 
 use std::fmt;
 

@@ -46,7 +46,12 @@ pub fn log_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
 
 /// Verifies every file of `dir` against the chain's initial key.
 pub fn verify_dir(key: &ChainKey, dir: &Path) -> io::Result<Report> {
-    let files = log_files(dir)?;
+    verify_files(key, &log_files(dir)?)
+}
+
+/// Verifies `files`, in this order, as one chain.
+pub fn verify_files(key: &ChainKey, files: &[PathBuf]) -> io::Result<Report> {
+    let files = files.to_vec();
     let mut report = Report {
         files: files.clone(),
         valid: 0,
@@ -61,8 +66,8 @@ pub fn verify_dir(key: &ChainKey, dir: &Path) -> io::Result<Report> {
             line,
             kind,
         };
-        let mut lines = bytes.split(|&b| b == b'\n').peekable();
-        let Some(header) = lines.next().filter(|h| !h.is_empty()) else {
+        let all: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+        let Some(header) = all.first().copied().filter(|h| !h.is_empty()) else {
             report.failure = Some(fail(1, TamperKind::Malformed));
             return Ok(report);
         };
@@ -81,21 +86,18 @@ pub fn verify_dir(key: &ChainKey, dir: &Path) -> io::Result<Report> {
             }
             Some(v) => v,
         };
-        let mut n = 0u64;
-        for line in std::iter::once(header).chain(lines) {
-            n += 1;
+        for (i, line) in all.iter().enumerate() {
             if line.is_empty() {
                 continue;
             }
             match v.check(line) {
                 Ok(()) => report.valid += 1,
                 Err(kind) => {
-                    let kind = if report.valid == 0 && kind == TamperKind::Modified {
-                        TamperKind::BadKey
-                    } else {
-                        kind
+                    let kind = match kind {
+                        TamperKind::Modified if report.valid == 0 => TamperKind::BadKey,
+                        kind => v.refine(kind, &all[i + 1..]),
                     };
-                    report.failure = Some(fail(n, kind));
+                    report.failure = Some(fail(i as u64 + 1, kind));
                     return Ok(report);
                 }
             }

@@ -1,0 +1,171 @@
+//! The `seclog` command: keygen, verify's summary and exit codes, cat's filters.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use seclog_runtime::Sink;
+use seclog_runtime::integrity::ChainKey;
+use seclog_runtime::sink::{File, Fsync};
+
+fn seclog(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seclog"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("seclog-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_log(dir: &Path, key: &ChainKey, n: u64) {
+    let sink = File::builder(dir, key.clone())
+        .max_bytes(16 * 1024)
+        .fsync(Fsync::Never)
+        .open()
+        .unwrap();
+    for seq in 1..=n {
+        let (event, user) = if seq % 10 == 0 {
+            ("authn_login_fail", "mallory")
+        } else {
+            ("order.place", "ann")
+        };
+        let level = if seq % 10 == 0 { "WARN" } else { "INFO" };
+        sink.write(
+            format!(
+                "{{\"ts\":\"2026-11-23T00:00:{:02}.000000000Z\",\"seq\":{seq},\"event\":\"{event}\",\"level\":\"{level}\",\"outcome\":\"success\",\"who\":{{\"user\":\"{user}\"}}}}\n",
+                seq % 60
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    }
+    sink.flush().unwrap();
+}
+
+#[test]
+fn keygen_writes_a_private_key_once() {
+    let dir = temp_dir("keygen");
+    let key = dir.join("chain.key");
+    let o = seclog(&["keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let hex = std::fs::read_to_string(&key).unwrap();
+    let parsed = ChainKey::from_hex(&hex).unwrap();
+    assert!(text(&o).contains(&format!("key id {}", parsed.id())));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let again = seclog(&["keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "refuses to overwrite: {}",
+        text(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&key).unwrap(),
+        hex,
+        "the key is untouched"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn verify_reports_and_exits_by_verdict() {
+    let dir = temp_dir("verify");
+    let logs = dir.join("logs");
+    let key_file = dir.join("chain.key");
+    assert_eq!(
+        seclog(&["keygen", "--out", key_file.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let key = ChainKey::from_hex(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
+    write_log(&logs, &key, 2000);
+
+    let o = seclog(&[
+        "verify",
+        "--key",
+        key_file.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("Result:   VALID"), "{}", text(&o));
+
+    // Delete one line of a middle file.
+    let files = seclog_runtime::integrity::log_files(&logs).unwrap();
+    let target = &files[files.len() / 2];
+    let content = std::fs::read_to_string(target).unwrap();
+    let mut lines: Vec<&str> = content.lines().collect();
+    lines.remove(5);
+    std::fs::write(target, lines.join("\n") + "\n").unwrap();
+    let o = seclog(&[
+        "verify",
+        "--key",
+        key_file.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("TAMPERED"));
+    assert!(text(&o).contains("line 6: deleted"), "{}", text(&o));
+
+    let o = seclog(&[
+        "verify",
+        "--key",
+        "/nonexistent/key",
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = seclog(&["verify"]);
+    assert_eq!(o.status.code(), Some(2), "usage: {}", text(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn cat_prints_records_readably_with_filters() {
+    let dir = temp_dir("cat");
+    let key = ChainKey::from_bytes([5; 32]);
+    write_log(&dir, &key, 100);
+    let o = seclog(&[
+        "cat",
+        dir.to_str().unwrap(),
+        "--event",
+        "authn_login_fail",
+        "--user",
+        "mallory",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 10, "{out}");
+    assert!(
+        lines[0].contains("WARN")
+            && lines[0].contains("authn_login_fail")
+            && lines[0].contains("user=mallory")
+    );
+    let o = seclog(&[
+        "cat",
+        dir.to_str().unwrap(),
+        "--level",
+        "info",
+        "--since",
+        "2026-11-23T00:00:50",
+    ]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.lines().all(|l| l.contains("INFO")));
+    assert!(!out.is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
