@@ -257,3 +257,76 @@ mod verifier_input {
         }
     }
 }
+
+/// Run as a child process by `a_crash_loses_only_the_line_being_written`: writes records as
+/// fast as it can until it is killed.
+#[test]
+fn crash_child() {
+    let Ok(dir) = std::env::var("SECLOG_TEST_CRASH_DIR") else {
+        return;
+    };
+    let sink = File::builder(&dir, key(6))
+        .max_bytes(64 * 1024)
+        .fsync(Fsync::Never)
+        .open()
+        .unwrap();
+    let pad = "x".repeat(200);
+    for seq in 1.. {
+        let record = format!("{{\"seq\":{seq},\"event\":\"load\",\"pad\":\"{pad}\"}}\n");
+        sink.write(record.as_bytes()).unwrap();
+    }
+}
+
+#[test]
+fn a_crash_loses_only_the_line_being_written() {
+    let dir = temp_dir("crash");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .env("SECLOG_TEST_CRASH_DIR", &dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Let it write for a while, then SIGKILL it mid-stream.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while log_files(&dir).map_or(0, |f| f.len()) < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let k = key(6);
+    let before = verify_dir(&k, &dir).unwrap();
+    assert_eq!(before.failure, None, "every complete record verifies");
+    assert!(before.valid > 100, "{} records", before.valid);
+
+    // A torn last line, if the kill landed mid-write, is reported as such, not as tampering.
+    let last = log_files(&dir).unwrap().pop().unwrap();
+    let mut bytes = std::fs::read(&last).unwrap();
+    if bytes.last() == Some(&b'\n') {
+        // Make the tear explicit: a record half written.
+        bytes.extend_from_slice(b"{\"seq\":999999999,\"event\":\"lo");
+        std::fs::write(&last, &bytes).unwrap();
+    }
+    let torn = verify_dir(&k, &dir).unwrap();
+    assert_eq!(torn.failure, None);
+    assert_eq!(torn.incomplete_tails, vec![last]);
+
+    // A restart goes on with the chain.
+    let sink = File::builder(&dir, k.clone())
+        .fsync(Fsync::Never)
+        .open()
+        .unwrap();
+    for seq in 0..100 {
+        sink.write(format!("{{\"seq\":{},\"event\":\"after\"}}\n", 10_000_000 + seq).as_bytes())
+            .unwrap();
+    }
+    sink.flush().unwrap();
+    let after = verify_dir(&k, &dir).unwrap();
+    assert_eq!(after.failure, None, "{after:?}");
+    assert_eq!(
+        after.valid,
+        torn.valid + 101,
+        "100 records and the new file's header"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

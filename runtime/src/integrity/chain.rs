@@ -233,6 +233,18 @@ impl Verifier {
         })
     }
 
+    /// Checks `line` and keeps the verifier's state only if it verifies.
+    pub(crate) fn clone_check(&mut self, line: &[u8]) -> bool {
+        let (prev, index, last_seq) = (self.prev, self.index, self.last_seq);
+        if self.check(line).is_ok() {
+            return true;
+        }
+        self.prev = prev;
+        self.index = index;
+        self.last_seq = last_seq;
+        false
+    }
+
     /// Tells a move from a deletion: a record that seems deleted but stands further down
     /// (in `rest`, the lines after the failing one) was reordered.
     pub fn refine(&self, kind: TamperKind, rest: &[&[u8]]) -> TamperKind {
@@ -270,6 +282,11 @@ impl Verifier {
         }
         Ok(v.index)
     }
+}
+
+/// The MAC a sealed line carries.
+pub(crate) fn mac_of(line: &[u8]) -> Option<[u8; 32]> {
+    split_mac(line).map(|(_, mac)| mac)
 }
 
 /// Splits `...,"mac":"<64 hex>"}` into the record without its closing brace and the MAC.

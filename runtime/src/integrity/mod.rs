@@ -13,7 +13,9 @@
 mod chain;
 mod verify;
 
+pub(crate) use chain::mac_of;
 pub use chain::{EPOCH_RECORDS, Sealer, Tamper, TamperKind, Verifier};
+pub(crate) use verify::parse_header;
 pub use verify::{Failure, Report, log_files, verify_dir, verify_files};
 
 use std::fmt;

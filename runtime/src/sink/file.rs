@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::Sink;
-use crate::integrity::{ChainKey, Sealer, hex};
+use crate::integrity::{self, ChainKey, Sealer, hex};
 
 /// When written records are forced to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,11 +98,16 @@ impl FileBuilder {
         self
     }
 
-    /// Creates the directory if needed (mode 0700) and the first file.
+    /// Creates the directory if needed (mode 0700) and a new file. When the directory holds
+    /// a log already (a restart), the chain goes on from its last complete record: a line a
+    /// crash cut short stays where it is and the verifier reports it as an incomplete tail.
     pub fn open(self) -> io::Result<File> {
         create_dir(&self.dir)?;
-        let sealer = Sealer::new(&self.key, [0; 32]);
-        let (file, _) = new_file(&self.dir, 0)?;
+        let (sealer, number) = match resume_point(&self.dir)? {
+            Some((anchor, index, number)) => (Sealer::resume(&self.key, anchor, index), number),
+            None => (Sealer::new(&self.key, [0; 32]), 0),
+        };
+        let (file, _) = new_file(&self.dir, number)?;
         let mut state = State {
             dir: self.dir,
             sealer,
@@ -111,7 +116,7 @@ impl FileBuilder {
             opened: Instant::now(),
             last_sync: Instant::now(),
             dirty: false,
-            next_file: 1,
+            next_file: number + 1,
             max_bytes: self.max_bytes,
             rotate_every: self.rotate_every,
             fsync: self.fsync,
@@ -122,6 +127,40 @@ impl FileBuilder {
             state: Mutex::new(state),
         })
     }
+}
+
+/// Where a log in `dir` ends: the last complete record's MAC, how many records the chain
+/// holds, and the number of the next file. `None` for an empty directory.
+fn resume_point(dir: &Path) -> io::Result<Option<([u8; 32], u64, u64)>> {
+    let files = integrity::log_files(dir)?;
+    let Some(last) = files.last() else {
+        return Ok(None);
+    };
+    let number = last
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_prefix("seclog-"))
+        .and_then(|n| n.get(..8))
+        .and_then(|n| n.parse::<u64>().ok())
+        .map_or(files.len() as u64, |n| n + 1);
+    let bytes = fs::read(last)?;
+    let mut complete: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    complete.pop(); // after the last newline: empty, or a line cut short
+    let header = complete.first().and_then(|h| integrity::parse_header(h));
+    let Some((index, prev)) = header else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} does not start with a seclog file header",
+                last.display()
+            ),
+        ));
+    };
+    let anchor = match complete.last() {
+        Some(line) => integrity::mac_of(line).unwrap_or(prev),
+        None => prev,
+    };
+    Ok(Some((anchor, index + complete.len() as u64, number)))
 }
 
 fn create_dir(dir: &Path) -> io::Result<()> {
