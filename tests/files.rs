@@ -330,3 +330,148 @@ fn a_crash_loses_only_the_line_being_written() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn checkpoints_are_written_when_idle_and_catch_a_cut_tail() {
+    use seclog::integrity::{Checkpoint, verify_files_against};
+    use std::sync::{Arc, Mutex};
+
+    let dir = temp_dir("checkpoints");
+    let k = key(11);
+    let kept: Arc<Mutex<Vec<Checkpoint>>> = Arc::default();
+    let sink = {
+        let kept = kept.clone();
+        File::builder(&dir, k.clone())
+            .fsync(Fsync::Never)
+            .checkpoint_every(std::time::Duration::from_millis(50))
+            .on_checkpoint(move |cp| kept.lock().unwrap().push(cp.clone()))
+            .open()
+            .unwrap()
+    };
+    for seq in 1..=200 {
+        sink.write(format!("{{\"seq\":{seq},\"event\":\"e\"}}\n").as_bytes())
+            .unwrap();
+    }
+    // Idle: checkpoints still come.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while kept.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(sink);
+    let checkpoint = kept
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .expect("checkpoints were taken");
+    assert_eq!(checkpoint.key_id, k.id());
+    assert_eq!(
+        Checkpoint::from_json(&checkpoint.to_json()),
+        Some(checkpoint.clone())
+    );
+
+    let files = log_files(&dir).unwrap();
+    let clean = verify_files_against(&k, &files, Some(&checkpoint)).unwrap();
+    assert_eq!(clean.failure, None);
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(text.contains("\"seclog_checkpoint\""));
+
+    // Cut the tail: the last 50 records and the checkpoints after them are gone. The chain
+    // alone still verifies; the kept checkpoint shows the cut.
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = lines[..lines.len() - 60].join("\n") + "\n";
+    std::fs::write(&files[0], cut).unwrap();
+    assert_eq!(verify_dir(&k, &dir).unwrap().failure, None);
+    let f = verify_files_against(&k, &files, Some(&checkpoint))
+        .unwrap()
+        .failure
+        .unwrap();
+    assert_eq!(f.kind, TamperKind::Truncated);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn retention_deletes_old_files_records_it_and_the_rest_verifies() {
+    let dir = temp_dir("retention-runtime");
+    let k = key(12);
+    let sink = File::builder(&dir, k.clone())
+        .max_bytes(4 * 1024)
+        .fsync(Fsync::Never)
+        .retention(std::time::Duration::ZERO)
+        .open()
+        .unwrap();
+    for seq in 1..=500 {
+        sink.write(
+            format!(
+                "{{\"seq\":{seq},\"event\":\"e\",\"pad\":\"{}\"}}\n",
+                "y".repeat(50)
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    }
+    sink.flush().unwrap();
+    drop(sink);
+    let files = log_files(&dir).unwrap();
+    assert!(files.len() <= 2, "old files were deleted: {files:?}");
+    let report = verify_dir(&k, &dir).unwrap();
+    assert_eq!(report.failure, None);
+    assert!(report.starts_after_retention);
+    let text = std::fs::read_to_string(files.last().unwrap()).unwrap();
+    assert!(
+        text.contains("\"seclog_retention\":{\"deleted\":[\"seclog-"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[seclog::security_logged(event = "authn_login")]
+fn login_for_env_child(user: &str, #[redact] password: &str) -> Result<(), ()> {
+    if password == "right" { Ok(()) } else { Err(()) }
+}
+
+/// Run as a child process: an unmodified program, no set-up code.
+#[test]
+fn env_child() {
+    if std::env::var("SECLOG_OUTPUT").is_err() {
+        return;
+    }
+    for i in 0..20 {
+        let _ = login_for_env_child("ann", if i % 2 == 0 { "right" } else { "wrong" });
+    }
+}
+
+#[test]
+fn the_environment_switches_an_unmodified_program_to_tamper_evident_files() {
+    let dir = temp_dir("env");
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_file = dir.join("chain.key");
+    let k = ChainKey::generate().unwrap();
+    std::fs::write(&key_file, k.to_hex().as_bytes()).unwrap();
+    let logs = dir.join("logs");
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "env_child", "--nocapture", "--test-threads=1"])
+        .env("SECLOG_OUTPUT", format!("file:{}", logs.display()))
+        .env("SECLOG_KEY_FILE", &key_file)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let report = verify_dir(&k, &logs).unwrap();
+    assert_eq!(report.failure, None);
+    let text = std::fs::read_to_string(&log_files(&logs).unwrap()[0]).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|r: &serde_json::Value| r.get("event").is_some())
+        .collect();
+    assert_eq!(records.len(), 20, "{text}");
+    assert_eq!(records[1]["event"], "authn_login_fail");
+    assert_eq!(records[1]["inputs"]["password"], "[REDACTED]");
+    assert!(
+        records
+            .iter()
+            .all(|r| r["mac"].as_str().is_some_and(|m| m.len() == 64))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

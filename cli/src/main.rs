@@ -40,6 +40,10 @@ enum Command {
         /// The chain key file.
         #[arg(long)]
         key: PathBuf,
+        /// A checkpoint kept off the host (JSON, as the file sink hands it out): the log must
+        /// reach it, or it was cut.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
         /// A log file or a directory of log files.
         path: PathBuf,
     },
@@ -79,7 +83,11 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Keygen { out } => keygen(&out),
-        Command::Verify { key, path } => verify(&key, &path),
+        Command::Verify {
+            key,
+            checkpoint,
+            path,
+        } => verify(&key, checkpoint.as_deref(), &path),
         Command::Cat {
             path,
             event,
@@ -154,10 +162,21 @@ fn files_of(path: &Path) -> io::Result<Vec<PathBuf>> {
     }
 }
 
-fn verify(key: &Path, path: &Path) -> io::Result<u8> {
+fn verify(key: &Path, checkpoint: Option<&Path>, path: &Path) -> io::Result<u8> {
     let key = read_key(key)?;
+    let checkpoint = match checkpoint {
+        Some(p) => Some(
+            integrity::Checkpoint::from_json(&fs::read_to_string(p)?).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{} does not hold a checkpoint", p.display()),
+                )
+            })?,
+        ),
+        None => None,
+    };
     let files = files_of(path)?;
-    let report = integrity::verify_files(&key, &files)?;
+    let report = integrity::verify_files_against(&key, &files, checkpoint.as_ref())?;
     let total_lines: u64 = files
         .iter()
         .map(|f| {
@@ -175,6 +194,12 @@ fn verify(key: &Path, path: &Path) -> io::Result<u8> {
         report.valid,
         total_lines.saturating_sub(report.valid)
     );
+    for torn in &report.incomplete_tails {
+        println!(
+            "Note:     {} ends with a line cut short by a crash (not a record)",
+            torn.display()
+        );
+    }
     if report.starts_after_retention {
         println!(
             "Start:    after retention (earlier files were deleted; what remains verifies from there)"

@@ -169,3 +169,56 @@ fn cat_prints_records_readably_with_filters() {
     assert!(!out.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn verify_against_a_kept_checkpoint_catches_a_cut_tail() {
+    use std::sync::{Arc, Mutex};
+
+    let dir = temp_dir("checkpoint");
+    let logs = dir.join("logs");
+    let key = ChainKey::from_bytes([6; 32]);
+    let key_file = dir.join("chain.key");
+    std::fs::write(&key_file, key.to_hex().as_bytes()).unwrap();
+    let kept: Arc<Mutex<Option<String>>> = Arc::default();
+    let sink = {
+        let kept = kept.clone();
+        File::builder(&logs, key.clone())
+            .checkpoint_every(std::time::Duration::from_millis(30))
+            .on_checkpoint(move |cp| *kept.lock().unwrap() = Some(cp.to_json()))
+            .open()
+            .unwrap()
+    };
+    for seq in 1..=100 {
+        sink.write(format!("{{\"seq\":{seq},\"event\":\"e\"}}\n").as_bytes())
+            .unwrap();
+    }
+    while kept.lock().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    drop(sink);
+    let cp_file = dir.join("checkpoint.json");
+    std::fs::write(&cp_file, kept.lock().unwrap().clone().unwrap()).unwrap();
+    let args = |logs: &Path| {
+        seclog(&[
+            "verify",
+            "--key",
+            key_file.to_str().unwrap(),
+            "--checkpoint",
+            cp_file.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ])
+    };
+    assert_eq!(args(&logs).status.code(), Some(0), "{}", text(&args(&logs)));
+
+    let file = seclog_runtime::integrity::log_files(&logs)
+        .unwrap()
+        .pop()
+        .unwrap();
+    let content = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = content.lines().collect();
+    std::fs::write(&file, lines[..40].join("\n") + "\n").unwrap();
+    let o = args(&logs);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("truncated"), "{}", text(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

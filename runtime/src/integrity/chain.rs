@@ -143,11 +143,13 @@ pub enum TamperKind {
     BadKey,
     /// A file does not continue the chain where the previous one ended: a file is missing.
     MissingFile,
+    /// The log ends before a checkpoint kept elsewhere: records were cut from its end.
+    Truncated,
 }
 
 impl TamperKind {
     /// A short name: `modified`, `deleted`, `inserted`, `reordered`, `malformed`, `bad key`,
-    /// `missing file`.
+    /// `missing file`, `truncated`.
     pub fn as_str(self) -> &'static str {
         match self {
             TamperKind::Modified => "modified",
@@ -157,6 +159,7 @@ impl TamperKind {
             TamperKind::Malformed => "malformed",
             TamperKind::BadKey => "bad key",
             TamperKind::MissingFile => "missing file",
+            TamperKind::Truncated => "truncated",
         }
     }
 }

@@ -11,12 +11,14 @@
 //! `{"ts":..,"seq":7,...,"mac":"<64 hex>"}`.
 
 mod chain;
+mod checkpoint;
 mod verify;
 
 pub(crate) use chain::mac_of;
 pub use chain::{EPOCH_RECORDS, Sealer, Tamper, TamperKind, Verifier};
+pub use checkpoint::Checkpoint;
 pub(crate) use verify::parse_header;
-pub use verify::{Failure, Report, log_files, verify_dir, verify_files};
+pub use verify::{Failure, Report, log_files, verify_dir, verify_files, verify_files_against};
 
 use std::fmt;
 

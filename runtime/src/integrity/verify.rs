@@ -4,7 +4,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{ChainKey, TamperKind, Verifier};
+use super::{ChainKey, Checkpoint, TamperKind, Verifier};
 
 /// What [`verify_dir`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +54,17 @@ pub fn verify_dir(key: &ChainKey, dir: &Path) -> io::Result<Report> {
 
 /// Verifies `files`, in this order, as one chain.
 pub fn verify_files(key: &ChainKey, files: &[PathBuf]) -> io::Result<Report> {
+    verify_files_against(key, files, None)
+}
+
+/// Verifies `files` as one chain that must reach `checkpoint`: a log that ends before the
+/// checkpoint's count was cut (`Truncated`), and one whose record at that count has another
+/// MAC was rewritten (`Modified`).
+pub fn verify_files_against(
+    key: &ChainKey,
+    files: &[PathBuf],
+    checkpoint: Option<&Checkpoint>,
+) -> io::Result<Report> {
     let files = files.to_vec();
     let mut report = Report {
         files: files.clone(),
@@ -105,7 +116,16 @@ pub fn verify_files(key: &ChainKey, files: &[PathBuf]) -> io::Result<Report> {
                 continue;
             }
             match v.check(line) {
-                Ok(()) => report.valid += 1,
+                Ok(()) => {
+                    report.valid += 1;
+                    if let Some(cp) = checkpoint
+                        && v.count() == cp.count
+                        && v.head() != cp.head
+                    {
+                        report.failure = Some(fail(i as u64 + 1, TamperKind::Modified));
+                        return Ok(report);
+                    }
+                }
                 Err(kind) => {
                     let kind = match kind {
                         TamperKind::Modified if report.valid == 0 => TamperKind::BadKey,
@@ -116,6 +136,15 @@ pub fn verify_files(key: &ChainKey, files: &[PathBuf]) -> io::Result<Report> {
                 }
             }
         }
+    }
+    if let (Some(cp), Some(v)) = (checkpoint, &verifier)
+        && v.count() < cp.count
+    {
+        report.failure = Some(Failure {
+            file: files.last().cloned().unwrap_or_default(),
+            line: 0,
+            kind: TamperKind::Truncated,
+        });
     }
     Ok(report)
 }

@@ -3,11 +3,11 @@
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::Sink;
-use crate::integrity::{self, ChainKey, Sealer, hex};
+use crate::integrity::{self, ChainKey, Checkpoint, Sealer, hex};
 
 /// When written records are forced to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,17 +37,34 @@ pub enum Fsync {
 /// let _guard = seclog::builder().sink(sink).install().expect("installed once");
 /// ```
 pub struct File {
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
 }
 
 /// Settings of a [`File`] sink.
-#[derive(Debug)]
 pub struct FileBuilder {
     dir: PathBuf,
     key: ChainKey,
     max_bytes: u64,
     rotate_every: Duration,
     fsync: Fsync,
+    checkpoint_every: Duration,
+    on_checkpoint: Option<CheckpointFn>,
+    retention: Option<Duration>,
+}
+
+type CheckpointFn = Box<dyn Fn(&Checkpoint) + Send + Sync>;
+
+impl std::fmt::Debug for FileBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileBuilder")
+            .field("dir", &self.dir)
+            .field("key", &self.key)
+            .field("max_bytes", &self.max_bytes)
+            .field("rotate_every", &self.rotate_every)
+            .field("fsync", &self.fsync)
+            .field("checkpoint_every", &self.checkpoint_every)
+            .finish_non_exhaustive()
+    }
 }
 
 struct State {
@@ -62,6 +79,7 @@ struct State {
     max_bytes: u64,
     rotate_every: Duration,
     fsync: Fsync,
+    retention: Option<Duration>,
     line: Vec<u8>,
 }
 
@@ -75,6 +93,9 @@ impl File {
             max_bytes: 64 * 1024 * 1024,
             rotate_every: Duration::from_secs(24 * 3600),
             fsync: Fsync::Interval(Duration::from_secs(1)),
+            checkpoint_every: Duration::from_secs(15 * 60),
+            on_checkpoint: None,
+            retention: None,
         }
     }
 }
@@ -95,6 +116,26 @@ impl FileBuilder {
     /// When records are forced to disk. Default: at most one second after a write.
     pub fn fsync(mut self, fsync: Fsync) -> Self {
         self.fsync = fsync;
+        self
+    }
+
+    /// How often a checkpoint is written (also when nothing else is). Default 15 minutes.
+    pub fn checkpoint_every(mut self, every: Duration) -> Self {
+        self.checkpoint_every = every.max(Duration::from_millis(10));
+        self
+    }
+
+    /// Files older than this are deleted when a new file is started; the deletion is
+    /// recorded in the new file, and what remains still verifies (it "starts after
+    /// retention"). Default: files are kept.
+    pub fn retention(mut self, keep_for: Duration) -> Self {
+        self.retention = Some(keep_for);
+        self
+    }
+
+    /// Called with every checkpoint written, to keep it off the host.
+    pub fn on_checkpoint(mut self, f: impl Fn(&Checkpoint) + Send + Sync + 'static) -> Self {
+        self.on_checkpoint = Some(Box::new(f));
         self
     }
 
@@ -120,13 +161,52 @@ impl FileBuilder {
             max_bytes: self.max_bytes,
             rotate_every: self.rotate_every,
             fsync: self.fsync,
+            retention: self.retention,
             line: Vec::with_capacity(1024),
         };
         state.write_header()?;
-        Ok(File {
-            state: Mutex::new(state),
-        })
+        let state = Arc::new(Mutex::new(state));
+        spawn_checkpoints(
+            Arc::downgrade(&state),
+            self.checkpoint_every,
+            self.key.id().to_owned(),
+            self.on_checkpoint,
+        )?;
+        Ok(File { state })
     }
+}
+
+/// Writes a checkpoint every `every` until the sink is dropped.
+fn spawn_checkpoints(
+    state: Weak<Mutex<State>>,
+    every: Duration,
+    key_id: String,
+    on_checkpoint: Option<CheckpointFn>,
+) -> io::Result<()> {
+    std::thread::Builder::new()
+        .name("seclog-checkpoints".into())
+        .spawn(move || {
+            let tick = every.min(Duration::from_millis(200));
+            let mut next = Instant::now() + every;
+            loop {
+                std::thread::sleep(tick);
+                let Some(state) = state.upgrade() else { return };
+                if Instant::now() < next {
+                    continue;
+                }
+                next += every;
+                let checkpoint = {
+                    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+                    s.write_checkpoint(&key_id)
+                };
+                match (checkpoint, &on_checkpoint) {
+                    (Ok(cp), Some(f)) => f(&cp),
+                    (Ok(_), None) => {}
+                    (Err(e), _) => eprintln!("seclog: cannot write a checkpoint: {e}"),
+                }
+            }
+        })
+        .map(|_| ())
 }
 
 /// Where a log in `dir` ends: the last complete record's MAC, how many records the chain
@@ -201,6 +281,26 @@ impl State {
         self.append(header.as_bytes())
     }
 
+    /// Seals a checkpoint record stating the chain's count and head before it.
+    fn write_checkpoint(&mut self, key_id: &str) -> io::Result<Checkpoint> {
+        let mut ts = Vec::with_capacity(30);
+        crate::time::write_rfc3339(&mut ts, SystemTime::now());
+        let checkpoint = Checkpoint {
+            count: self.sealer.count(),
+            head: self.sealer.head(),
+            key_id: key_id.to_owned(),
+            ts: String::from_utf8_lossy(&ts).into_owned(),
+        };
+        let record = format!(
+            "{{\"ts\":\"{}\",\"seclog_checkpoint\":{}}}",
+            checkpoint.ts,
+            checkpoint.to_json()
+        );
+        self.append(record.as_bytes())?;
+        self.sync()?;
+        Ok(checkpoint)
+    }
+
     fn append(&mut self, record: &[u8]) -> io::Result<()> {
         self.line.clear();
         self.sealer.seal(record, &mut self.line);
@@ -226,12 +326,50 @@ impl State {
 
     fn rotate(&mut self) -> io::Result<()> {
         self.sync()?;
-        let (file, _) = new_file(&self.dir, self.next_file)?;
+        let (file, path) = new_file(&self.dir, self.next_file)?;
         self.next_file += 1;
         self.file = file;
         self.bytes = 0;
         self.opened = Instant::now();
-        self.write_header()
+        self.write_header()?;
+        self.apply_retention(&path)
+    }
+
+    /// Deletes files older than the retention period (never `current`) and records it.
+    fn apply_retention(&mut self, current: &Path) -> io::Result<()> {
+        let Some(keep_for) = self.retention else {
+            return Ok(());
+        };
+        let now = SystemTime::now();
+        let mut deleted = Vec::new();
+        for f in integrity::log_files(&self.dir)? {
+            if f == current {
+                continue;
+            }
+            let age = fs::metadata(&f)?
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .unwrap_or_default();
+            if age >= keep_for {
+                fs::remove_file(&f)?;
+                deleted.push(
+                    f.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        if deleted.is_empty() {
+            return Ok(());
+        }
+        let mut ts = Vec::with_capacity(30);
+        crate::time::write_rfc3339(&mut ts, now);
+        let record = serde_json::json!({
+            "ts": String::from_utf8_lossy(&ts),
+            "seclog_retention": { "deleted": deleted, "older_than_secs": keep_for.as_secs() },
+        });
+        self.append(record.to_string().as_bytes())
     }
 }
 
