@@ -23,6 +23,7 @@ fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
 }
 
 /// The key of one epoch; evolving it replaces (and zeroes) the previous one.
+#[derive(Clone)]
 struct EpochKey {
     epoch: u64,
     key: Zeroizing<[u8; 32]>,
@@ -171,6 +172,7 @@ impl std::fmt::Display for TamperKind {
 }
 
 /// The verifier's side: checks lines in order against the initial key.
+#[derive(Clone)]
 pub struct Verifier {
     key: EpochKey,
     prev: [u8; 32],
@@ -248,15 +250,29 @@ impl Verifier {
         false
     }
 
-    /// Tells a move from a deletion: a record that seems deleted but stands further down
-    /// (in `rest`, the lines after the failing one) was reordered.
+    /// Tells a move from a deletion and an insertion from a change: a record that seems
+    /// deleted but stands further down (in `rest`, the lines after the failing one) was
+    /// reordered; a line that seems modified but is followed by the record that belongs there was
+    /// inserted.
     pub fn refine(&self, kind: TamperKind, rest: &[&[u8]]) -> TamperKind {
-        let moved = kind == TamperKind::Deleted
-            && self.last_seq.is_some_and(|last| {
-                rest.iter()
-                    .any(|l| split_mac(l).and_then(|(b, _)| seq_of(b)) == Some(last + 1))
-            });
-        if moved { TamperKind::Reordered } else { kind }
+        match kind {
+            TamperKind::Deleted
+                if self.last_seq.is_some_and(|last| {
+                    rest.iter()
+                        .any(|l| split_mac(l).and_then(|(b, _)| seq_of(b)) == Some(last + 1))
+                }) =>
+            {
+                TamperKind::Reordered
+            }
+            TamperKind::Modified
+                if rest
+                    .first()
+                    .is_some_and(|next| self.clone().check(next).is_ok()) =>
+            {
+                TamperKind::Inserted
+            }
+            kind => kind,
+        }
     }
 
     /// How many lines verified.
@@ -300,6 +316,13 @@ fn split_mac(line: &[u8]) -> Option<(&[u8], [u8; 32])> {
     }
     let (body, suffix) = line.split_at(line.len() - SUFFIX_LEN);
     let hex_digits = suffix.strip_prefix(b",\"mac\":\"")?.strip_suffix(b"\"}")?;
+    // Only the canonical form: a seal is compared byte for byte, not by meaning.
+    if !hex_digits
+        .iter()
+        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return None;
+    }
     let mut mac = [0u8; 32];
     for (i, m) in mac.iter_mut().enumerate() {
         let pair = std::str::from_utf8(&hex_digits[2 * i..2 * i + 2]).ok()?;
