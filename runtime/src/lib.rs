@@ -14,6 +14,7 @@ pub mod crash;
 mod dispatch;
 mod encoder;
 pub mod events;
+mod hex;
 pub mod integrity;
 #[cfg(feature = "lambda")]
 pub mod lambda;

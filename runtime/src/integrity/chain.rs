@@ -323,11 +323,7 @@ fn split_mac(line: &[u8]) -> Option<(&[u8], [u8; 32])> {
     {
         return None;
     }
-    let mut mac = [0u8; 32];
-    for (i, m) in mac.iter_mut().enumerate() {
-        let pair = std::str::from_utf8(&hex_digits[2 * i..2 * i + 2]).ok()?;
-        *m = u8::from_str_radix(pair, 16).ok()?;
-    }
+    let mac = crate::hex::decode32(hex_digits)?;
     Some((body, mac))
 }
 

@@ -35,14 +35,7 @@ impl Checkpoint {
     /// Reads what [`to_json`](Self::to_json) wrote.
     pub fn from_json(text: &str) -> Option<Checkpoint> {
         let v: serde_json::Value = serde_json::from_str(text).ok()?;
-        let head_hex = v.get("head")?.as_str()?;
-        if head_hex.len() != 64 {
-            return None;
-        }
-        let mut head = [0u8; 32];
-        for (i, b) in head.iter_mut().enumerate() {
-            *b = u8::from_str_radix(head_hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
+        let head = crate::hex::decode32(v.get("head")?.as_str()?.as_bytes())?;
         Some(Checkpoint {
             count: v.get("count")?.as_u64()?,
             head,

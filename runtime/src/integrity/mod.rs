@@ -53,14 +53,7 @@ impl ChainKey {
 
     /// A key written as 64 hex digits (surrounding whitespace ignored), as in a key file.
     pub fn from_hex(text: &str) -> Option<Self> {
-        let text = text.trim();
-        if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-        }
+        let bytes = Zeroizing::new(crate::hex::decode32(text.trim().as_bytes())?);
         Some(Self::from_bytes(*bytes))
     }
 
@@ -87,12 +80,4 @@ impl fmt::Debug for ChainKey {
     }
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    s
-}
+pub(crate) use crate::hex::encode as hex;

@@ -154,13 +154,6 @@ pub(crate) fn parse_header(line: &[u8]) -> Option<(u64, [u8; 32])> {
     let v: serde_json::Value = serde_json::from_slice(line).ok()?;
     let h = v.get("seclog_file")?;
     let index = h.get("index")?.as_u64()?;
-    let prev_hex = h.get("prev")?.as_str()?;
-    if prev_hex.len() != 64 {
-        return None;
-    }
-    let mut prev = [0u8; 32];
-    for (i, b) in prev.iter_mut().enumerate() {
-        *b = u8::from_str_radix(prev_hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
+    let prev = crate::hex::decode32(h.get("prev")?.as_str()?.as_bytes())?;
     Some((index, prev))
 }

@@ -30,20 +30,13 @@ impl HashKey {
             return Err(KeyError::TooShort(key.len()));
         }
         let digest = Sha256::digest(&key[..]);
-        let id = hex(&digest[..4]);
+        let id = crate::hex::encode(&digest[..4]);
         Ok(HashKey { key, id })
     }
 
     /// A key written as hex digits (surrounding whitespace ignored), as in a key file.
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
-        let text = text.trim();
-        if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(KeyError::NotHex);
-        }
-        let bytes: Vec<u8> = (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap_or(0))
-            .collect();
+        let bytes = crate::hex::decode(text.trim().as_bytes()).ok_or(KeyError::NotHex)?;
         HashKey::new(bytes)
     }
 
@@ -58,7 +51,7 @@ impl HashKey {
             .expect("HMAC accepts keys of any length");
         mac.update(value);
         let tag = mac.finalize().into_bytes();
-        format!("hmac:{}:{}", self.id, hex(&tag[..16]))
+        format!("hmac:{}:{}", self.id, crate::hex::encode(&tag[..16]))
     }
 }
 
@@ -94,16 +87,6 @@ impl fmt::Display for KeyError {
 }
 
 impl std::error::Error for KeyError {}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    s
-}
 
 /// The pseudonym of `raw` under the configured key, or [`REDACTED`] when none is configured:
 /// never an unkeyed hash, which a dictionary reverses for low-entropy values.
