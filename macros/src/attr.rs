@@ -25,9 +25,11 @@ pub struct Options {
     pub err: Option<(ErrMode, Span)>,
     pub fields: Vec<(Ident, Expr)>,
     pub krate: Option<Path>,
+    /// Recorded whatever the level filter says: an audit event that must not be lost.
+    pub mandatory: bool,
 }
 
-const OPTIONS: &str = "event, level, who, skip, ret, err, fields, crate";
+const OPTIONS: &str = "event, level, mandatory, who, skip, ret, err, fields, crate";
 
 impl Options {
     pub fn parse(args: TokenStream) -> Result<Options> {
@@ -40,6 +42,7 @@ impl Options {
             err: None,
             fields: Vec::new(),
             krate: None,
+            mandatory: false,
         };
         let mut seen: Vec<String> = Vec::new();
         let parser = syn::meta::parser(|meta| {
@@ -57,6 +60,14 @@ impl Options {
                     let lit: LitStr = meta.value()?.parse()?;
                     let level = Level::from_lit(&lit)?;
                     opts.level = Some((level, lit.span()));
+                }
+                "mandatory" => {
+                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                        return Err(meta.error(
+                            "`mandatory` takes no value: write `#[security_logged(mandatory)]`",
+                        ));
+                    }
+                    opts.mandatory = true;
                 }
                 "who" => opts.who = Some(meta.value()?.parse()?),
                 "skip" => opts.skip = parse_idents(&meta)?,

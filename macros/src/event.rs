@@ -15,16 +15,27 @@ struct EventInput {
     krate: Option<Path>,
     level: Option<(Level, proc_macro2::Span)>,
     failure: Option<bool>,
+    mandatory: bool,
     name: LitStr,
     fields: Vec<(Ident, Expr)>,
 }
 
 impl Parse for EventInput {
     fn parse(input: ParseStream) -> Result<Self> {
-        // Options come before the name: `crate = path`, `level = "..."`, `outcome = "..."`.
-        let (mut krate, mut level, mut failure) = (None, None, None);
+        // Options come before the name: `crate = path`, `level = "..."`, `outcome = "..."`,
+        // `mandatory`.
+        let (mut krate, mut level, mut failure, mut mandatory) = (None, None, None, false);
         while !input.peek(LitStr) && !input.is_empty() {
-            if input.peek(Token![crate]) {
+            if input.peek(Ident) && !input.peek2(Token![=]) {
+                let key: Ident = input.parse()?;
+                if key != "mandatory" {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "expected the event name as a string literal: `event!(\"authz_fail\", key = value, ...)`; the one option without a value is `mandatory`",
+                    ));
+                }
+                mandatory = true;
+            } else if input.peek(Token![crate]) {
                 input.parse::<Token![crate]>()?;
                 input.parse::<Token![=]>()?;
                 krate = Some(Path::parse_mod_style(input)?);
@@ -58,7 +69,7 @@ impl Parse for EventInput {
                         return Err(syn::Error::new(
                             key.span(),
                             format!(
-                                "unknown option `{key}`; before the event name only `level` and `outcome` go"
+                                "unknown option `{key}`; before the event name go `level = \"..\"`, `outcome = \"..\"` and `mandatory`"
                             ),
                         ));
                     }
@@ -98,6 +109,7 @@ impl Parse for EventInput {
             krate,
             level,
             failure,
+            mandatory,
             name,
             fields,
         })
@@ -109,6 +121,7 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
         krate,
         level,
         failure,
+        mandatory,
         name,
         fields,
     } = syn::parse2(input)?;
@@ -127,6 +140,7 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
     // An event is the thing that happened: a `_fail` event records a failure.
     let failed = failure.unwrap_or_else(|| value.contains("_fail"));
     let level = level.map_or(names.success_level, |(l, _)| l);
+    let record_level = if failed { level.max(Level::Warn) } else { level };
     let own = matches!(&krate, Some(p) if p.is_ident("crate"));
     let k = krate.map_or_else(|| quote!(::seclog), |p| p.to_token_stream());
     let levels = [
@@ -148,7 +162,13 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
     } else {
         quote!(__seclog_inv.finish_success();)
     };
-    Ok(quote! {{
+    let gate = if mandatory {
+        quote!(true)
+    } else {
+        let l = record_level.tokens(&k);
+        quote!(#k::__private::enabled(#l))
+    };
+    Ok(quote! { if #gate {
         static __SECLOG_CALLSITE: #k::__private::Callsite =
             #k::__private::Callsite::new(#k::__private::CallsiteMeta {
                 fn_path: ::core::module_path!(),
@@ -157,6 +177,7 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
                 #crate_info
                 events: [#(#events),*],
                 levels: [#(#levels),*],
+                mandatory: #mandatory,
             });
         // In a `#[track_caller]` helper, the location is the helper's caller.
         let mut __seclog_inv = #k::__private::Invocation::start_at(

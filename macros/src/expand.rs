@@ -261,6 +261,14 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
         &plan.names.failure,
         &plan.names.cancelled,
     ];
+    // The call site is made when its success or (for a `Result`) failure record passes the
+    // level filter; the outcome's own level is checked again when the record is emitted.
+    let gate = match plan.returns {
+        Returns::Result { .. } => plan.levels[0].max(plan.levels[1]),
+        _ => plan.levels[0],
+    }
+    .tokens(&k);
+    let mandatory = opts.mandatory;
     let levels = plan.levels.map(|l| l.tokens(&k));
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
     let file = quote_spanned!(sig.ident.span()=> ::core::file!());
@@ -351,6 +359,17 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
         }
     };
 
+    let start = if mandatory {
+        quote!(::core::option::Option::Some(#k::__private::Invocation::start(&__SECLOG_CALLSITE)))
+    } else {
+        quote! {
+            if #k::__private::enabled(#gate) {
+                ::core::option::Option::Some(#k::__private::Invocation::start(&__SECLOG_CALLSITE))
+            } else {
+                ::core::option::Option::None
+            }
+        }
+    };
     quote! {
         #(#attrs)*
         #vis #sig {
@@ -363,16 +382,21 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                     #crate_info
                     events: [#(#events),*],
                     levels: [#(#levels),*],
+                    mandatory: #mandatory,
                 });
-            let mut #inv = #k::__private::Invocation::start(&__SECLOG_CALLSITE);
-            #who
-            #(#inputs)*
-            #(#fields)*
+            let mut __seclog_slot = #start;
+            if let ::core::option::Option::Some(#inv) = &mut __seclog_slot {
+                #who
+                #(#inputs)*
+                #(#fields)*
+            }
             // The body's closure returns what the function does: lints about that type belong
             // to the function's signature, where the user sees them.
             #[allow(clippy::result_large_err)]
             let #ret #annotation = #run;
-            #finish
+            if let ::core::option::Option::Some(#inv) = &mut __seclog_slot {
+                #finish
+            }
             #ret
         }
     }

@@ -4,11 +4,16 @@
 //! apply and records go to stdout as JSON lines.
 
 use std::fmt;
+use std::time::Duration;
 
 use seclog_macros::event;
 use zeroize::Zeroizing;
 
+use crate::delivery::pipeline::Slot;
+use crate::delivery::{Backpressure, Pipeline};
 use crate::dispatch::{self, Dispatcher};
+use crate::format::Format;
+use crate::level::Level;
 pub use crate::redact::HashKey;
 use crate::sink::{self, Sink};
 
@@ -69,9 +74,18 @@ pub struct Builder {
     pub(crate) service: Option<String>,
     pub(crate) version: Option<String>,
     pub(crate) limits: Limits,
-    pub(crate) sink: Box<dyn Sink>,
+    pub(crate) sinks: Vec<(Box<dyn Sink>, Format)>,
+    /// The format of the default stdout sink, when no sink is given.
+    pub(crate) default_format: Format,
     pub(crate) hash_key: Option<HashKey>,
     pub(crate) secret_scanner: bool,
+    /// `Some` when configured: the threshold to set at install (`Some(None)`: off).
+    pub(crate) level: Option<Option<Level>>,
+    pub(crate) backpressure: Backpressure,
+    pub(crate) queue_bytes: usize,
+    pub(crate) flush_timeout: Duration,
+    #[cfg(feature = "tracing")]
+    pub(crate) tracing: Option<crate::bridge::Bridge>,
 }
 
 impl Default for Builder {
@@ -80,9 +94,16 @@ impl Default for Builder {
             service: None,
             version: None,
             limits: Limits::default(),
-            sink: Box::new(sink::Stdout),
+            sinks: Vec::new(),
+            default_format: Format::Json,
             hash_key: None,
             secret_scanner: true,
+            level: None,
+            backpressure: Backpressure::default(),
+            queue_bytes: 8 << 20,
+            flush_timeout: Duration::from_secs(5),
+            #[cfg(feature = "tracing")]
+            tracing: None,
         }
     }
 }
@@ -94,6 +115,18 @@ impl fmt::Debug for Builder {
             .field("version", &self.version)
             .field("limits", &self.limits)
             .field("hash_key", &self.hash_key)
+            .field(
+                "sinks",
+                &self
+                    .sinks
+                    .iter()
+                    .map(|(s, f)| format!("{} ({})", s.name(), f.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .field("level", &self.level)
+            .field("backpressure", &self.backpressure)
+            .field("queue_bytes", &self.queue_bytes)
+            .field("flush_timeout", &self.flush_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -107,10 +140,80 @@ impl Builder {
         self
     }
 
-    /// Where records are written. Default: [`sink::Stdout`].
-    pub fn sink(mut self, sink: impl Sink) -> Self {
-        self.sink = Box::new(sink);
+    /// Adds a destination for records, in the JSON record format. Call it again (or
+    /// [`sink_with`](Self::sink_with)) to write every record to several sinks. Default, when
+    /// no sink is added: [`sink::Stdout`].
+    pub fn sink(self, sink: impl Sink) -> Self {
+        self.sink_with(sink, Format::Json)
+    }
+
+    /// Adds a destination for records in the given format: the JSON record, or its
+    /// [Elastic Common Schema](crate::format::ecs) mapping.
+    ///
+    /// ```no_run
+    /// let _guard = seclog::builder()
+    ///     .sink(seclog::sink::Stdout)
+    ///     .sink_with(seclog::sink::Stderr, seclog::Format::Ecs)
+    ///     .install()
+    ///     .unwrap();
+    /// ```
+    pub fn sink_with(mut self, sink: impl Sink, format: Format) -> Self {
+        self.sinks.push((Box::new(sink), format));
         self
+    }
+
+    /// The lowest level recorded (default: every level). Records below it are not made at
+    /// all, at the cost of one atomic load per call; events marked `mandatory` are recorded
+    /// whatever the level. Change it later with [`crate::set_level`].
+    pub fn level(mut self, min: Level) -> Self {
+        self.level = Some(Some(min));
+        self
+    }
+
+    /// What a handler does when the writer cannot keep up. Default: [`Backpressure::Block`]
+    /// for at most 100 ms, then stderr. See [`crate::delivery`].
+    pub fn backpressure(mut self, policy: Backpressure) -> Self {
+        self.backpressure = policy;
+        self
+    }
+
+    /// How many bytes of records may wait for the writer before the back-pressure policy
+    /// applies. Default 8 MiB (some 20,000 records).
+    pub fn queue_bytes(mut self, bytes: usize) -> Self {
+        self.queue_bytes = bytes.max(1);
+        self
+    }
+
+    /// The longest [`crate::flush`] and the guard's drop wait for the writer. Default 5 s.
+    pub fn flush_timeout(mut self, timeout: Duration) -> Self {
+        self.flush_timeout = timeout;
+        self
+    }
+
+    /// Also (or only) sends every record as a `tracing` event with target `seclog`: see
+    /// [`crate::bridge`].
+    #[cfg(feature = "tracing")]
+    pub fn tracing(mut self, bridge: crate::bridge::Bridge) -> Self {
+        self.tracing = Some(bridge);
+        self
+    }
+
+    /// The pipeline of this configuration, taking its sinks.
+    pub(crate) fn pipeline(&mut self) -> Pipeline {
+        let mut sinks = std::mem::take(&mut self.sinks);
+        if sinks.is_empty() {
+            sinks.push((Box::new(sink::Stdout), self.default_format));
+        }
+        let slots = sinks
+            .into_iter()
+            .map(|(sink, format)| Slot::new(sink, format))
+            .collect();
+        Pipeline::new(
+            slots,
+            self.queue_bytes,
+            self.backpressure,
+            self.flush_timeout,
+        )
     }
 
     /// The key of keyed pseudonyms (session ids in [`crate::Caller`]). Without one, values
@@ -139,7 +242,9 @@ impl Builder {
     /// |---|---|
     /// | `SECLOG_SERVICE` | service name under `where` |
     /// | `SECLOG_SERVICE_VERSION` | service version under `where` |
-    /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr`, `none`, or `file:<dir>` for tamper-evident files ([`sink::File`]) |
+    /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr`, `none`, or `file:<dir>` for tamper-evident files ([`sink::File`]); replaces the sinks added so far |
+    /// | `SECLOG_FORMAT` | `json` (default) or `ecs`: the format of `SECLOG_OUTPUT` |
+    /// | `SECLOG_LEVEL` | the lowest level recorded: `trace` (default), `debug`, `info`, `warn`, `error`, `critical`, or `off` (mandatory events only) |
     /// | `SECLOG_KEY_FILE` | with `file:<dir>`: a file holding the chain key, 64 hex digits |
     /// | `SECLOG_MAX_STRING_BYTES` | string limit (default 4096) |
     /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
@@ -161,8 +266,25 @@ impl Builder {
         if let Some(v) = get("SECLOG_SERVICE_VERSION") {
             self.version = Some(v);
         }
+        if let Some(v) = get("SECLOG_FORMAT") {
+            self.default_format = v.parse().map_err(|_: String| {
+                InitError::invalid("SECLOG_FORMAT", v.clone(), "expected json or ecs")
+            })?;
+            for (_, format) in &mut self.sinks {
+                *format = self.default_format;
+            }
+        }
+        if let Some(v) = get("SECLOG_LEVEL") {
+            self.level = Some(if v.trim().eq_ignore_ascii_case("off") {
+                None
+            } else {
+                Some(v.parse().map_err(|e: crate::level::ParseLevelError| {
+                    InitError::invalid("SECLOG_LEVEL", v.clone(), format!("{e}, or off"))
+                })?)
+            });
+        }
         if let Some(v) = get("SECLOG_OUTPUT") {
-            self.sink = match v.as_str() {
+            let sink: Box<dyn Sink> = match v.as_str() {
                 "stdout" => Box::new(sink::Stdout),
                 "stderr" => Box::new(sink::Stderr),
                 "none" => Box::new(sink::Discard),
@@ -186,6 +308,7 @@ impl Builder {
                     ));
                 }
             };
+            self.sinks = vec![(sink, self.default_format)];
         }
         if let Some(v) = get("SECLOG_MAX_STRING_BYTES") {
             self.limits.max_string_bytes = parse_limit("SECLOG_MAX_STRING_BYTES", v)?;
@@ -232,6 +355,7 @@ impl Builder {
         crate::redact::scanner::set_enabled(scanner);
         event!(
             crate = crate,
+            mandatory,
             "sys_startup",
             seclog_version = env!("CARGO_PKG_VERSION")
         );
@@ -270,8 +394,8 @@ fn parse_limit(var: &'static str, v: String) -> Result<usize, InitError> {
     }
 }
 
-/// Records `sys_shutdown` and flushes the sink when dropped: keep it alive for the life of
-/// `main`.
+/// Records `sys_shutdown`, writes out every record accepted (waiting at most the flush
+/// timeout) and stops the writer thread when dropped: keep it alive for the life of `main`.
 #[must_use = "dropping the guard at once flushes and ends nothing useful; bind it: `let _guard = ...`"]
 #[derive(Debug)]
 pub struct Guard {
@@ -280,8 +404,8 @@ pub struct Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        event!(crate = crate, "sys_shutdown");
-        dispatch::flush();
+        event!(crate = crate, mandatory, "sys_shutdown");
+        dispatch::current().pipeline.shutdown();
     }
 }
 

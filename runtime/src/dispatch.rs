@@ -1,31 +1,24 @@
-//! The process-wide dispatcher: sequence numbers, ordering, and handing records to the sink.
+//! The process-wide dispatcher: the configuration records are made with, and the hand-over
+//! of finished records to capture or to the delivery pipeline.
 
-use std::cell::{Cell, RefCell};
-use std::io;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::cell::RefCell;
+use std::sync::OnceLock;
+use std::sync::atomic::Ordering;
 
 use crate::config::{Builder, InitError, Limits};
+use crate::delivery::Pipeline;
+use crate::delivery::pipeline::{SEQ, insert_seq};
 use crate::encoder::{escape_into, write_str_limited};
 use crate::record::CallsiteMeta;
-use crate::sink::Sink;
 use crate::testing;
 
 static INSTALLED: OnceLock<Dispatcher> = OnceLock::new();
 static DEFAULT: OnceLock<Dispatcher> = OnceLock::new();
 
-/// The next `seq`: one counter per process, taken under the sink lock so that the order of
-/// lines in the output is the order of their sequence numbers.
-static SEQ: AtomicU64 = AtomicU64::new(1);
-
 thread_local! {
-    static IN_EMIT: Cell<bool> = const { Cell::new(false) };
-    /// Whether `DEFERRED` holds records: checked instead of `DEFERRED` itself on the hot path.
-    static HAS_DEFERRED: Cell<bool> = const { Cell::new(false) };
-    /// Records emitted by the sink itself while it writes (a sink that logs); written right
-    /// after the record in progress instead of deadlocking on the sink lock.
-    static DEFERRED: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    /// Where a record is assembled before it is handed over: reused, so a call allocates
+    /// nothing in the steady state.
+    static ASSEMBLY: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 pub(crate) struct Dispatcher {
@@ -39,9 +32,9 @@ pub(crate) struct Dispatcher {
     /// The program's name: the service of records made by seclog itself when none is set.
     program: Box<str>,
     pid: u32,
-    sink: Box<dyn Sink>,
-    out: Mutex<Vec<u8>>,
-    failing: AtomicBool,
+    pub(crate) pipeline: Pipeline,
+    #[cfg(feature = "tracing")]
+    pub(crate) bridge: Option<crate::bridge::Bridge>,
 }
 
 /// The installed dispatcher, else the default one (stdout unless the environment says else).
@@ -53,23 +46,39 @@ pub(crate) fn current() -> &'static Dispatcher {
     }
 }
 
-pub(crate) fn install(d: Dispatcher) -> Result<(), InitError> {
-    INSTALLED.set(d).map_err(|_| InitError::AlreadyInstalled)
+/// Installs `d` and starts its background writer.
+pub(crate) fn install(d: Dispatcher) -> Result<&'static Dispatcher, InitError> {
+    INSTALLED.set(d).map_err(|_| InitError::AlreadyInstalled)?;
+    let d = INSTALLED.get().expect("just set");
+    if let Err(e) = d.pipeline.start() {
+        eprintln!("seclog: cannot start the writer thread ({e}); records are written synchronously");
+    }
+    Ok(d)
 }
 
-/// Flushes the current sink: everything emitted before the call is written out.
-pub fn flush() {
-    let d = current();
-    let _lock = d.out.lock().unwrap_or_else(PoisonError::into_inner);
-    match catch_unwind(AssertUnwindSafe(|| d.sink.flush())) {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => d.report(&e),
-        Err(_) => d.report(&io::Error::other("the sink panicked while flushing")),
-    }
+/// Writes out everything emitted before the call and flushes the sinks.
+///
+/// With a background writer, waits until it has written every record accepted before the
+/// call, at most [`Builder::flush_timeout`] (default 5 s): a failing sink cannot hang the
+/// caller. Returns `false` if records were still pending when the wait ended.
+///
+/// ```
+/// #[seclog::security_logged]
+/// fn ping() {}
+///
+/// ping();
+/// assert!(seclog::flush());
+/// ```
+pub fn flush() -> bool {
+    current().pipeline.flush()
 }
 
 impl Dispatcher {
-    pub(crate) fn new(b: Builder, installed: bool) -> Self {
+    pub(crate) fn new(mut b: Builder, installed: bool) -> Self {
+        if let Some(level) = b.level {
+            crate::filter::set_level(level);
+        }
+        let pipeline = b.pipeline();
         Dispatcher {
             limits: b.limits,
             slot: installed as usize,
@@ -83,9 +92,9 @@ impl Dispatcher {
                 .unwrap_or_else(|| "unknown".to_owned())
                 .into(),
             pid: std::process::id(),
-            sink: b.sink,
-            out: Mutex::new(Vec::with_capacity(1024)),
-            failing: AtomicBool::new(false),
+            pipeline,
+            #[cfg(feature = "tracing")]
+            bridge: b.tracing,
         }
     }
 
@@ -131,56 +140,48 @@ impl Dispatcher {
         (b.into_boxed_slice(), loc.into_boxed_slice())
     }
 
-    /// Emits one record: `assemble` writes its bytes given the sequence number. Never panics
-    /// and never fails the caller: sink errors are reported, not returned.
-    pub(crate) fn emit(&self, assemble: impl FnOnce(&mut Vec<u8>, u64)) {
+    /// Emits one record. `assemble` writes its bytes without the `seq` value and returns the
+    /// offset where the value goes: the sequence number is taken when the record enters the
+    /// queue, so that `seq` order is output order. Never panics and never fails the caller.
+    pub(crate) fn emit(&self, assemble: impl FnOnce(&mut Vec<u8>) -> usize) {
         if testing::capturing() {
-            testing::record(|buf| assemble(buf, SEQ.fetch_add(1, Ordering::Relaxed)));
+            let mut buf = Vec::with_capacity(512);
+            let at = assemble(&mut buf);
+            testing::record(|out| {
+                insert_seq(out, &buf, at, SEQ.fetch_add(1, Ordering::Relaxed));
+            });
             return;
         }
-        if IN_EMIT.try_with(Cell::get).unwrap_or(false) {
-            let mut buf = Vec::new();
-            assemble(&mut buf, SEQ.fetch_add(1, Ordering::Relaxed));
-            let _ = DEFERRED.try_with(|d| d.borrow_mut().push(buf));
-            let _ = HAS_DEFERRED.try_with(|f| f.set(true));
-            return;
-        }
-        let _reentry = EmitGuard::enter();
-        let mut out = self.out.lock().unwrap_or_else(PoisonError::into_inner);
-        out.clear();
-        assemble(&mut out, SEQ.fetch_add(1, Ordering::Relaxed));
-        self.write(&out);
-        if out.capacity() > 1 << 20 {
-            *out = Vec::with_capacity(1024);
-        }
-        while HAS_DEFERRED.try_with(|f| f.replace(false)).unwrap_or(false) {
-            let deferred = DEFERRED
-                .try_with(|d| std::mem::take(&mut *d.borrow_mut()))
-                .unwrap_or_default();
-            for record in deferred {
-                self.write(&record);
+        let mut assemble = Some(assemble);
+        let _ = ASSEMBLY.try_with(|a| {
+            let Ok(mut buf) = a.try_borrow_mut() else {
+                return;
+            };
+            let Some(f) = assemble.take() else { return };
+            buf.clear();
+            let at = f(&mut buf);
+            self.hand_over(&buf, at);
+            if buf.capacity() > 1 << 20 {
+                *buf = Vec::new();
             }
+        });
+        if let Some(f) = assemble {
+            // Re-entered while handing over (a sink that logs), or the thread is ending.
+            let mut buf = Vec::with_capacity(512);
+            let at = f(&mut buf);
+            self.hand_over(&buf, at);
         }
     }
 
-    fn write(&self, record: &[u8]) {
-        match catch_unwind(AssertUnwindSafe(|| self.sink.write(record))) {
-            Ok(Ok(())) => {
-                if self.failing.load(Ordering::Relaxed) {
-                    self.failing.store(false, Ordering::Relaxed);
-                    eprintln!("seclog: the sink accepts records again");
-                }
+    fn hand_over(&self, record: &[u8], at: usize) {
+        #[cfg(feature = "tracing")]
+        if let Some(bridge) = &self.bridge {
+            bridge.emit(record);
+            if bridge.only() {
+                return;
             }
-            Ok(Err(e)) => self.report(&e),
-            Err(_) => self.report(&io::Error::other("the sink panicked")),
         }
-    }
-
-    /// Reports a sink failure on stderr, once per run of consecutive failures.
-    fn report(&self, e: &io::Error) {
-        if !self.failing.swap(true, Ordering::Relaxed) {
-            eprintln!("seclog: the sink failed to write a record: {e}");
-        }
+        self.pipeline.push(record, at);
     }
 }
 
@@ -190,19 +191,4 @@ pub(crate) fn write_location(buf: &mut Vec<u8>, file: &str, line: u32) {
     escape_into(buf, file);
     buf.extend_from_slice(b"\",\"line\":");
     buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
-}
-
-struct EmitGuard;
-
-impl EmitGuard {
-    fn enter() -> Self {
-        let _ = IN_EMIT.try_with(|f| f.set(true));
-        EmitGuard
-    }
-}
-
-impl Drop for EmitGuard {
-    fn drop(&mut self) {
-        let _ = IN_EMIT.try_with(|f| f.set(false));
-    }
 }

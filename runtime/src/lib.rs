@@ -8,12 +8,17 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "tracing")]
+pub mod bridge;
 mod config;
 pub mod context;
 pub mod crash;
+pub mod delivery;
 mod dispatch;
 mod encoder;
 pub mod events;
+mod filter;
+pub mod format;
 mod hex;
 pub mod integrity;
 #[cfg(feature = "lambda")]
@@ -33,8 +38,10 @@ pub mod validation;
 pub use config::{Builder, Guard, HashKey, InitError, Limits, builder, init};
 pub use context::{Caller, Identify};
 pub use dispatch::flush;
+pub use filter::{STATIC_MIN_LEVEL, level, set_level};
+pub use format::Format;
 pub use encoder::{Array, Encoder, LogKey, Object};
-pub use level::Level;
+pub use level::{Level, ParseLevelError};
 pub use loggable::{Loggable, to_json};
 pub use record::Outcome;
 pub use redact::{REDACTED, Secret};
@@ -45,6 +52,7 @@ pub use sink::Sink;
 pub mod __private {
     pub use crate::context::{Caller, Identify};
     pub use crate::encoder::Encoder;
+    pub use crate::filter::enabled;
     pub use crate::level::Level;
     pub use crate::loggable::Loggable;
     pub use crate::record::{Callsite, CallsiteMeta, Invocation};

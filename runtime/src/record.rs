@@ -67,6 +67,8 @@ pub struct CallsiteMeta {
     pub events: [&'static str; 4],
     /// Level per outcome, in [`Outcome`] order.
     pub levels: [Level; 4],
+    /// Recorded whatever the level filter says.
+    pub mandatory: bool,
 }
 
 /// One `#[security_logged]` function: its constant parts, encoded once per set-up.
@@ -375,16 +377,20 @@ impl Invocation {
 
     fn emit(&mut self, outcome: Outcome) {
         self.finished = true;
+        let meta = &self.callsite.meta;
+        if !meta.mandatory && !crate::filter::enabled(meta.levels[outcome as usize]) {
+            return;
+        }
         self.manifest.write(&mut self.buf);
         let duration_ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let dispatcher = self.dispatcher;
         let frags = self.callsite.fragments(dispatcher);
         let (head, body) = self.buf.split_at(self.head_len);
         let (location, where_extra) = (self.location, &self.where_extra);
-        dispatcher.emit(|out, seq| {
+        dispatcher.emit(|out| {
             out.reserve(head.len() + body.len() + 256);
             out.extend_from_slice(head);
-            out.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
+            let seq_at = out.len();
             out.extend_from_slice(&frags.heads[outcome as usize]);
             out.extend_from_slice(itoa::Buffer::new().format(duration_ns).as_bytes());
             out.extend_from_slice(&frags.where_head);
@@ -399,6 +405,7 @@ impl Invocation {
             out.push(b'}');
             out.extend_from_slice(body);
             out.extend_from_slice(b"}\n");
+            seq_at
         });
     }
 }

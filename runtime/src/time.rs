@@ -94,3 +94,10 @@ mod tests {
         assert_eq!(fmt(after), "9999-12-31T23:59:59.999999999Z");
     }
 }
+
+/// `t` as RFC 3339 text.
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    let mut b = Vec::with_capacity(30);
+    write_rfc3339(&mut b, t);
+    String::from_utf8_lossy(&b).into_owned()
+}

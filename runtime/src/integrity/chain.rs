@@ -53,6 +53,10 @@ impl EpochKey {
 }
 
 /// The writer's side: seals each record into the chain.
+///
+/// Cloning keeps a copy of the current key: the file sink clones it only for the length of
+/// one batch, to roll back a batch the disk refused.
+#[derive(Clone)]
 pub struct Sealer {
     key: EpochKey,
     prev: [u8; 32],

@@ -81,6 +81,9 @@ struct State {
     fsync: Fsync,
     retention: Option<Duration>,
     line: Vec<u8>,
+    /// A failed write could not be undone: the next batch starts a new file, so that what
+    /// it holds stays a clean chain.
+    must_rotate: bool,
 }
 
 impl File {
@@ -163,6 +166,7 @@ impl FileBuilder {
             fsync: self.fsync,
             retention: self.retention,
             line: Vec::with_capacity(1024),
+            must_rotate: false,
         };
         state.write_header()?;
         let state = Arc::new(Mutex::new(state));
@@ -315,6 +319,39 @@ impl State {
         Ok(())
     }
 
+    /// Seals a batch of record lines and appends it with one `write`. On failure the file
+    /// and the chain are rolled back to where they were, so that the batch can be offered
+    /// again as it is.
+    fn append_batch(&mut self, records: &[u8]) -> io::Result<()> {
+        let before = self.sealer.clone();
+        self.line.clear();
+        for record in records.split(|&b| b == b'\n').filter(|r| !r.is_empty()) {
+            self.sealer.seal(record, &mut self.line);
+        }
+        if let Err(e) = self.file.write_all(&self.line) {
+            self.sealer = before;
+            if self.file.set_len(self.bytes).is_err() {
+                self.must_rotate = true;
+            }
+            return Err(e);
+        }
+        self.bytes += self.line.len() as u64;
+        self.dirty = true;
+        if self.line.capacity() > 1 << 20 {
+            self.line = Vec::with_capacity(1024);
+        }
+        let due = match self.fsync {
+            Fsync::Always => true,
+            Fsync::Interval(d) => self.last_sync.elapsed() >= d,
+            Fsync::Never => false,
+        };
+        // The batch is written: failing to force it to disk must not make it be written again.
+        if due && let Err(e) = self.sync() {
+            eprintln!("seclog: cannot fsync {}: {e}", self.dir.display());
+        }
+        Ok(())
+    }
+
     fn sync(&mut self) -> io::Result<()> {
         if self.dirty {
             self.file.sync_data()?;
@@ -375,12 +412,25 @@ impl State {
 
 impl Sink for File {
     fn write(&self, record: &[u8]) -> io::Result<()> {
+        self.write_batch(record, &mut 0)
+    }
+
+    /// A batch is sealed and appended whole, or not at all. Rotation is checked once per
+    /// batch: a file may pass `max_bytes` by one batch.
+    fn write_batch(&self, records: &[u8], written: &mut usize) -> io::Result<()> {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if s.bytes >= s.max_bytes || s.opened.elapsed() >= s.rotate_every {
+        if s.must_rotate || s.bytes >= s.max_bytes || s.opened.elapsed() >= s.rotate_every {
             s.rotate()?;
+            s.must_rotate = false;
         }
-        let record = record.strip_suffix(b"\n").unwrap_or(record);
-        s.append(record)
+        s.append_batch(records)?;
+        *written = records.len();
+        Ok(())
+    }
+
+    fn name(&self) -> String {
+        let s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        format!("file:{}", s.dir.display())
     }
 
     fn flush(&self) -> io::Result<()> {

@@ -1,0 +1,620 @@
+//! The queue between handlers and sinks, and the writer that drains it.
+
+use std::cell::Cell;
+use std::io::{self, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use seclog_macros::event;
+
+use super::{Backpressure, Fallback, Stats};
+use crate::format::Format;
+use crate::sink::Sink;
+
+/// The next `seq`, shared by every pipeline and by capture: one counter per process.
+pub(crate) static SEQ: AtomicU64 = AtomicU64::new(1);
+
+/// Retries of a failing sink start this soon and double up to [`RETRY_MAX`].
+const RETRY_MIN: Duration = Duration::from_millis(10);
+const RETRY_MAX: Duration = Duration::from_secs(1);
+/// The writer polls this often while records keep coming, so that producers need not wake it.
+const POLL: Duration = Duration::from_millis(1);
+/// After this long without records, the writer sleeps until a producer wakes it.
+const IDLE: Duration = Duration::from_millis(20);
+/// A sink that panics this many times in a row on the same batch loses that batch (counted
+/// as dropped): retrying a deterministic bug would stall the pipeline forever.
+const MAX_PANICS: u32 = 3;
+
+thread_local! {
+    /// Set on the writer thread, and on a thread draining the queue itself: records emitted
+    /// there (a sink that logs, the writer's own reports) never wait for room.
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A configured destination: the sink, its format, and its state in the current batch.
+pub(crate) struct Slot {
+    sink: Box<dyn Sink>,
+    format: Format,
+    /// The current batch in this sink's format (empty for JSON: the batch itself is used).
+    converted: Vec<u8>,
+    /// Bytes of the current batch the sink has accepted; `None` once it has all of it.
+    offset: Option<usize>,
+    panics: u32,
+    /// Records of the current batch given up on (a sink that keeps panicking on one).
+    lost: u64,
+    failing: Option<Episode>,
+}
+
+impl Slot {
+    pub(crate) fn new(sink: Box<dyn Sink>, format: Format) -> Self {
+        Slot {
+            sink,
+            format,
+            converted: Vec::new(),
+            offset: Some(0),
+            panics: 0,
+            lost: 0,
+            failing: None,
+        }
+    }
+}
+
+/// A run of failed writes to one sink.
+struct Episode {
+    since: SystemTime,
+    started: Instant,
+    error: String,
+    attempts: u64,
+}
+
+struct Queue {
+    /// Complete records, each ending in `\n`, in `seq` order.
+    buf: Vec<u8>,
+    count: u64,
+    /// Records ever queued, and those the writer is done with: `flush` waits for the one to
+    /// catch up with the other.
+    accepted: u64,
+    done: u64,
+    /// Records dropped since the last `sys_monitor_disabled` report, and when that began.
+    drops: u64,
+    drops_since: Option<SystemTime>,
+    /// A bounded wait timed out: until the writer makes room, records do not wait again.
+    overflow: bool,
+    /// Producers waiting for room.
+    waiting: usize,
+    writer_asleep: bool,
+    stop: bool,
+}
+
+struct Writer {
+    slots: Vec<Slot>,
+    /// The batch being delivered (held while a sink fails) and its record count.
+    batch: Vec<u8>,
+    batch_count: u64,
+}
+
+pub(crate) struct Pipeline {
+    queue: Mutex<Queue>,
+    /// The writer waits here for records (and between retries).
+    ready: Condvar,
+    /// Producers wait here for room, and `flush` for the writer to catch up.
+    progress: Condvar,
+    writer: Mutex<Writer>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    background: AtomicBool,
+    capacity: usize,
+    policy: Backpressure,
+    flush_timeout: Duration,
+    written: AtomicU64,
+    dropped: AtomicU64,
+    fallback: AtomicU64,
+}
+
+impl Pipeline {
+    pub(crate) fn new(
+        slots: Vec<Slot>,
+        capacity: usize,
+        policy: Backpressure,
+        flush_timeout: Duration,
+    ) -> Self {
+        Pipeline {
+            queue: Mutex::new(Queue {
+                buf: Vec::with_capacity(capacity.min(64 * 1024)),
+                count: 0,
+                accepted: 0,
+                done: 0,
+                drops: 0,
+                drops_since: None,
+                overflow: false,
+                waiting: 0,
+                writer_asleep: false,
+                stop: false,
+            }),
+            ready: Condvar::new(),
+            progress: Condvar::new(),
+            writer: Mutex::new(Writer {
+                slots,
+                batch: Vec::new(),
+                batch_count: 0,
+            }),
+            thread: Mutex::new(None),
+            background: AtomicBool::new(false),
+            capacity: capacity.max(1),
+            policy,
+            flush_timeout,
+            written: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            fallback: AtomicU64::new(0),
+        }
+    }
+
+    /// Starts the background writer.
+    pub(crate) fn start(&'static self) -> io::Result<()> {
+        let handle = std::thread::Builder::new()
+            .name("seclog-writer".into())
+            .spawn(move || self.run())?;
+        *lock(&self.thread) = Some(handle);
+        self.background.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Appends a record given as its bytes without `seq`, and where the digits go.
+    pub(crate) fn push(&self, record: &[u8], seq_at: usize) {
+        let background = self.background.load(Ordering::Acquire);
+        let draining = DRAINING.try_with(Cell::get).unwrap_or(true);
+        let mut q = lock(&self.queue);
+        if !draining && q.buf.len() + record.len() > self.capacity && !q.buf.is_empty() {
+            let fallback = match self.policy {
+                Backpressure::DropNewest => Fallback::Drop,
+                Backpressure::Block { max_wait, fallback } => {
+                    if background && !q.overflow {
+                        q = self.wait_for_room(q, record.len(), max_wait);
+                    } else if !background {
+                        drop(q);
+                        self.drain();
+                        q = lock(&self.queue);
+                    }
+                    fallback
+                }
+            };
+            if q.buf.len() + record.len() > self.capacity && !q.buf.is_empty() {
+                match fallback {
+                    Fallback::Drop => {
+                        q.drops += 1;
+                        q.drops_since.get_or_insert_with(SystemTime::now);
+                        self.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Fallback::Stderr => {
+                        let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+                        drop(q);
+                        self.fallback.fetch_add(1, Ordering::Relaxed);
+                        let mut line = Vec::with_capacity(record.len() + 20);
+                        insert_seq(&mut line, record, seq_at, seq);
+                        let _ = io::stderr().lock().write_all(&line);
+                    }
+                }
+                return;
+            }
+        }
+        let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+        insert_seq(&mut q.buf, record, seq_at, seq);
+        q.count += 1;
+        q.accepted += 1;
+        let wake = q.writer_asleep || q.buf.len() > self.capacity / 2;
+        drop(q);
+        if wake {
+            self.ready.notify_one();
+        }
+        if !background && !draining {
+            self.drain();
+        }
+    }
+
+    fn wait_for_room<'a>(
+        &'a self,
+        mut q: MutexGuard<'a, Queue>,
+        len: usize,
+        max_wait: Duration,
+    ) -> MutexGuard<'a, Queue> {
+        let deadline = Instant::now() + max_wait;
+        q.waiting += 1;
+        self.ready.notify_one();
+        while q.buf.len() + len > self.capacity && !q.buf.is_empty() && !q.overflow {
+            let now = Instant::now();
+            if now >= deadline {
+                q.overflow = true;
+                break;
+            }
+            q = self
+                .progress
+                .wait_timeout(q, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        q.waiting -= 1;
+        q
+    }
+
+    /// The writer thread. It holds the writer lock only while delivering, so that `flush`
+    /// and `shutdown` can reach the sinks between batches.
+    fn run(&'static self) {
+        let _ = DRAINING.try_with(|d| d.set(true));
+        loop {
+            if !self.wait_for_records() {
+                return;
+            }
+            let mut w = lock(&self.writer);
+            if w.batch_count == 0 {
+                let mut q = lock(&self.queue);
+                std::mem::swap(&mut q.buf, &mut w.batch);
+                w.batch_count = std::mem::take(&mut q.count);
+                q.overflow = false;
+                if q.waiting > 0 {
+                    self.progress.notify_all();
+                }
+            }
+            if w.batch_count == 0 {
+                continue;
+            }
+            // Deliver it, retrying while a sink fails.
+            let mut retry = RETRY_MIN;
+            loop {
+                let delivered = self.deliver(&mut w);
+                if delivered.done {
+                    self.finish_batch(&mut w, delivered);
+                    break;
+                }
+                if delivered.progress {
+                    // A sink that takes part of a batch is not down: go on at once.
+                    retry = RETRY_MIN;
+                    continue;
+                }
+                drop(w);
+                let deadline = Instant::now() + retry;
+                let mut q = lock(&self.queue);
+                loop {
+                    if q.stop {
+                        // Shutting down: the batch stays held for `shutdown` to settle.
+                        return;
+                    }
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    q = self
+                        .ready
+                        .wait_timeout(q, deadline - now)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+                drop(q);
+                w = lock(&self.writer);
+                retry = (retry * 2).min(RETRY_MAX);
+            }
+        }
+    }
+
+    /// Waits until records are queued: polling while they keep coming, asleep (woken by a
+    /// producer) once idle. `false` when the pipeline stops.
+    fn wait_for_records(&self) -> bool {
+        let mut q = lock(&self.queue);
+        let idle_since = Instant::now();
+        while q.buf.is_empty() {
+            if q.stop {
+                return false;
+            }
+            if idle_since.elapsed() >= IDLE {
+                q.writer_asleep = true;
+                q = self.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
+                q.writer_asleep = false;
+            } else {
+                q = self
+                    .ready
+                    .wait_timeout(q, POLL)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+        }
+        true
+    }
+
+    /// Writes queued records on this thread (no writer thread is running): one attempt per
+    /// sink, records a sink refuses stay held for the next call.
+    fn drain(&self) {
+        // A sink that logs re-enters here while its thread holds the writer lock.
+        if DRAINING.try_with(|d| d.replace(true)).unwrap_or(true) {
+            return;
+        }
+        let mut w = lock(&self.writer);
+        loop {
+            if w.batch_count == 0 {
+                let mut q = lock(&self.queue);
+                if q.buf.is_empty() {
+                    break;
+                }
+                std::mem::swap(&mut q.buf, &mut w.batch);
+                w.batch_count = std::mem::take(&mut q.count);
+                q.overflow = false;
+            }
+            let delivered = self.deliver(&mut w);
+            if !delivered.done {
+                if delivered.progress {
+                    continue;
+                }
+                break;
+            }
+            self.finish_batch(&mut w, delivered);
+        }
+        drop(w);
+        let _ = DRAINING.try_with(|d| d.set(false));
+    }
+
+    /// Offers the current batch to every sink that does not have all of it yet.
+    fn deliver(&self, w: &mut Writer) -> Delivered {
+        let Writer { slots, batch, .. } = w;
+        let mut out = Delivered {
+            done: true,
+            progress: false,
+            recovered: Vec::new(),
+        };
+        for slot in slots.iter_mut() {
+            let Some(offset) = slot.offset else { continue };
+            if slot.format != Format::Json && slot.converted.is_empty() {
+                slot.format.convert(batch, &mut slot.converted);
+            }
+            let bytes: &[u8] = if slot.format == Format::Json {
+                batch
+            } else {
+                &slot.converted
+            };
+            let sink = &slot.sink;
+            let rest = &bytes[offset..];
+            let mut written = 0;
+            let result = catch_unwind(AssertUnwindSafe(|| sink.write_batch(rest, &mut written)));
+            let written = written.min(rest.len());
+            out.progress |= written > 0;
+            let error = match result {
+                Ok(Ok(())) => {
+                    slot.offset = None;
+                    slot.panics = 0;
+                    if let Some(e) = slot.failing.take() {
+                        out.recovered.push((slot.sink.name(), e));
+                    }
+                    continue;
+                }
+                Ok(Err(error)) => {
+                    slot.panics = 0;
+                    slot.offset = Some(offset + written);
+                    error
+                }
+                Err(_) => {
+                    // What the sink counted before panicking is kept; the rest is retried.
+                    if written > 0 {
+                        slot.panics = 0;
+                    }
+                    slot.panics += 1;
+                    let offset = offset + written;
+                    slot.offset = Some(offset);
+                    if slot.panics >= MAX_PANICS {
+                        // Give up on the record it keeps panicking on.
+                        let rest = &bytes[offset..];
+                        let len = rest
+                            .iter()
+                            .position(|&b| b == b'\n')
+                            .map_or(rest.len(), |i| i + 1);
+                        slot.offset = Some(offset + len);
+                        slot.panics = 0;
+                        slot.lost += 1;
+                        eprintln!(
+                            "seclog: the sink {} panicked {MAX_PANICS} times on the same record; that record is dropped for it",
+                            slot.sink.name(),
+                        );
+                        if offset + len >= bytes.len() {
+                            slot.offset = None;
+                            continue;
+                        }
+                    }
+                    io::Error::other("the sink panicked")
+                }
+            };
+            out.done = false;
+            match &mut slot.failing {
+                Some(e) => e.attempts += 1,
+                None => {
+                    eprintln!(
+                        "seclog: the sink {} failed to write: {error}; its records are held and retried",
+                        slot.sink.name()
+                    );
+                    slot.failing = Some(Episode {
+                        since: SystemTime::now(),
+                        started: Instant::now(),
+                        error: error.to_string(),
+                        attempts: 1,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Settles a batch every sink has, and reports what happened meanwhile.
+    fn finish_batch(&self, w: &mut Writer, delivered: Delivered) {
+        let n = std::mem::take(&mut w.batch_count);
+        w.batch.clear();
+        let mut lost = 0;
+        for slot in &mut w.slots {
+            slot.offset = Some(0);
+            slot.converted.clear();
+            lost = lost.max(std::mem::take(&mut slot.lost));
+        }
+        if w.batch.capacity() > 4 * self.capacity.max(1 << 20) {
+            w.batch = Vec::new();
+        }
+        self.written
+            .fetch_add(n - lost.min(n), Ordering::Relaxed);
+        self.dropped.fetch_add(lost.min(n), Ordering::Relaxed);
+        let (drops, since) = {
+            let mut q = lock(&self.queue);
+            q.done += n;
+            self.progress.notify_all();
+            (std::mem::take(&mut q.drops), q.drops_since.take())
+        };
+        for (sink, e) in delivered.recovered {
+            eprintln!(
+                "seclog: the sink {sink} accepts records again (failing since {}, {} failed attempts)",
+                crate::time::rfc3339(e.since),
+                e.attempts
+            );
+            event!(
+                crate = crate,
+                mandatory,
+                "sys_monitor_enabled",
+                reason = "sink_recovered",
+                sink = sink,
+                error = e.error,
+                since = crate::time::rfc3339(e.since),
+                failed_for_ms = u64::try_from(e.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                failed_attempts = e.attempts
+            );
+        }
+        if drops > 0 {
+            let since = since.map(crate::time::rfc3339).unwrap_or_default();
+            event!(
+                crate = crate,
+                mandatory,
+                "sys_monitor_disabled",
+                reason = "records_dropped",
+                dropped = drops,
+                since = since,
+                until = crate::time::rfc3339(SystemTime::now())
+            );
+        }
+    }
+
+    /// Waits until every record accepted before the call is written (at most the flush
+    /// bound), then flushes the sinks. `false` if records are still pending.
+    pub(crate) fn flush(&self) -> bool {
+        let complete = if self.background.load(Ordering::Acquire) {
+            let deadline = Instant::now() + self.flush_timeout;
+            let mut q = lock(&self.queue);
+            let target = q.accepted;
+            self.ready.notify_one();
+            while q.done < target {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                q = self
+                    .progress
+                    .wait_timeout(q, (deadline - now).min(Duration::from_millis(50)))
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+                self.ready.notify_one();
+            }
+            q.done >= target
+        } else {
+            self.drain();
+            let q = lock(&self.queue);
+            q.done >= q.accepted
+        };
+        let w = lock(&self.writer);
+        for slot in &w.slots {
+            let sink = &slot.sink;
+            match catch_unwind(AssertUnwindSafe(|| sink.flush())) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("seclog: the sink {} failed to flush: {e}", sink.name()),
+                Err(_) => eprintln!("seclog: the sink {} panicked while flushing", sink.name()),
+            }
+        }
+        complete
+    }
+
+    /// Flushes, stops the writer thread, and settles what a failing sink still holds: from
+    /// now on, records are written by the threads that emit them.
+    pub(crate) fn shutdown(&self) {
+        let complete = self.flush();
+        let handle = lock(&self.thread).take();
+        if let Some(handle) = handle {
+            lock(&self.queue).stop = true;
+            self.ready.notify_all();
+            let _ = handle.join();
+            lock(&self.queue).stop = false;
+            self.background.store(false, Ordering::Release);
+        }
+        if complete {
+            return;
+        }
+        // One more attempt on this thread, then the fallback for what is left.
+        self.drain();
+        let mut w = lock(&self.writer);
+        let mut q = lock(&self.queue);
+        let held = w.batch_count + q.count;
+        if held == 0 {
+            return;
+        }
+        let fallback = match self.policy {
+            Backpressure::Block { fallback, .. } => fallback,
+            Backpressure::DropNewest => Fallback::Drop,
+        };
+        match fallback {
+            Fallback::Stderr => {
+                eprintln!(
+                    "seclog: {held} records could not be written at shutdown; they follow on stderr"
+                );
+                let mut err = io::stderr().lock();
+                let _ = err.write_all(&w.batch);
+                let _ = err.write_all(&q.buf);
+                self.fallback.fetch_add(held, Ordering::Relaxed);
+            }
+            Fallback::Drop => {
+                eprintln!("seclog: {held} records could not be written at shutdown and are lost");
+                self.dropped.fetch_add(held, Ordering::Relaxed);
+            }
+        }
+        w.batch.clear();
+        w.batch_count = 0;
+        for slot in &mut w.slots {
+            slot.offset = Some(0);
+            slot.converted.clear();
+            slot.lost = 0;
+        }
+        q.buf.clear();
+        q.count = 0;
+        q.done += held;
+    }
+
+    pub(crate) fn stats(&self) -> Stats {
+        let q = lock(&self.queue);
+        Stats {
+            accepted: q.accepted,
+            written: self.written.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            fallback: self.fallback.load(Ordering::Relaxed),
+            pending: q.accepted - q.done,
+        }
+    }
+}
+
+struct Delivered {
+    /// Every sink has the whole batch.
+    done: bool,
+    /// Some sink accepted more of the batch than before.
+    progress: bool,
+    /// Sinks that failed before and accepted this time.
+    recovered: Vec<(String, Episode)>,
+}
+
+/// Appends `record` with `seq` written at `at`.
+pub(crate) fn insert_seq(out: &mut Vec<u8>, record: &[u8], at: usize, seq: u64) {
+    let (head, tail) = record.split_at(at.min(record.len()));
+    out.extend_from_slice(head);
+    out.extend_from_slice(itoa::Buffer::new().format(seq).as_bytes());
+    out.extend_from_slice(tail);
+}

@@ -1,0 +1,3 @@
+fn main() {
+    seclog::event!(always, "authz_admin", resource = "/admin");
+}
