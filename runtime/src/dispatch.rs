@@ -70,7 +70,19 @@ pub(crate) fn install(d: Dispatcher) -> Result<&'static Dispatcher, InitError> {
 /// assert!(seclog::flush());
 /// ```
 pub fn flush() -> bool {
-    current().pipeline.flush()
+    let d = current();
+    d.pipeline.flush(d.pipeline.flush_timeout())
+}
+
+/// [`flush`] with its own bound: for the end of a serverless invocation, say, where the
+/// remaining time is known.
+///
+/// ```
+/// seclog::event!("sys_monitor_enabled", reason = "example");
+/// assert!(seclog::flush_within(std::time::Duration::from_secs(1)));
+/// ```
+pub fn flush_within(timeout: std::time::Duration) -> bool {
+    current().pipeline.flush(timeout)
 }
 
 impl Dispatcher {

@@ -37,7 +37,7 @@ pub mod validation;
 
 pub use config::{Builder, Guard, HashKey, InitError, Limits, builder, init};
 pub use context::{Caller, Identify};
-pub use dispatch::flush;
+pub use dispatch::{flush, flush_within};
 pub use filter::{STATIC_MIN_LEVEL, level, set_level};
 pub use format::Format;
 pub use encoder::{Array, Encoder, LogKey, Object};

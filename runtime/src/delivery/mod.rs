@@ -94,6 +94,9 @@ pub struct Stats {
     pub fallback: u64,
     /// Records accepted but not yet written (queued, or held by a failing sink).
     pub pending: u64,
+    /// Sinks failing now: their last write returned an error (a health check can alert on
+    /// it before the queue fills).
+    pub failing_sinks: u32,
 }
 
 /// Counters of the current configuration's pipeline, since it was installed (or since the

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -115,6 +115,7 @@ pub(crate) struct Pipeline {
     written: AtomicU64,
     dropped: AtomicU64,
     fallback: AtomicU64,
+    failing: AtomicU32,
 }
 
 impl Pipeline {
@@ -152,6 +153,7 @@ impl Pipeline {
             written: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             fallback: AtomicU64::new(0),
+            failing: AtomicU32::new(0),
         }
     }
 
@@ -441,6 +443,9 @@ impl Pipeline {
                 }
             }
         }
+        let failing = slots.iter().filter(|s| s.failing.is_some()).count();
+        self.failing
+            .store(u32::try_from(failing).unwrap_or(u32::MAX), Ordering::Relaxed);
         out
     }
 
@@ -500,9 +505,9 @@ impl Pipeline {
 
     /// Waits until every record accepted before the call is written (at most the flush
     /// bound), then flushes the sinks. `false` if records are still pending.
-    pub(crate) fn flush(&self) -> bool {
+    pub(crate) fn flush(&self, timeout: Duration) -> bool {
         let complete = if self.background.load(Ordering::Acquire) {
-            let deadline = Instant::now() + self.flush_timeout;
+            let deadline = Instant::now() + timeout;
             let mut q = lock(&self.queue);
             let target = q.accepted;
             self.ready.notify_one();
@@ -524,7 +529,18 @@ impl Pipeline {
             let q = lock(&self.queue);
             q.done >= q.accepted
         };
-        let w = lock(&self.writer);
+        // The writer may be inside a sink that hangs: wait for it no longer than the bound.
+        let deadline = Instant::now() + timeout;
+        let w = loop {
+            match self.writer.try_lock() {
+                Ok(w) => break w,
+                Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(std::sync::TryLockError::WouldBlock) => return false,
+            }
+        };
         for slot in &w.slots {
             let sink = &slot.sink;
             match catch_unwind(AssertUnwindSafe(|| sink.flush())) {
@@ -538,21 +554,38 @@ impl Pipeline {
 
     /// Flushes, stops the writer thread, and settles what a failing sink still holds: from
     /// now on, records are written by the threads that emit them.
+    pub(crate) fn flush_timeout(&self) -> Duration {
+        self.flush_timeout
+    }
+
     pub(crate) fn shutdown(&self) {
-        let complete = self.flush();
+        let complete = self.flush(self.flush_timeout);
         let handle = lock(&self.thread).take();
         if let Some(handle) = handle {
             lock(&self.queue).stop = true;
             self.ready.notify_all();
+            // A writer stuck inside a sink cannot be stopped: leave it rather than hang.
+            let deadline = Instant::now() + self.flush_timeout.min(Duration::from_secs(1));
+            while !handle.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            if !handle.is_finished() {
+                let pending = self.stats().pending;
+                eprintln!(
+                    "seclog: the writer thread is stuck in a sink; {pending} records are not written"
+                );
+                return;
+            }
             let _ = handle.join();
             lock(&self.queue).stop = false;
             self.background.store(false, Ordering::Release);
         }
-        if complete {
+        // What came in during the flush (the writer's own reports), and one more attempt at
+        // what a failing sink held; then the fallback for what is left.
+        self.drain();
+        if complete && lock(&self.queue).count == 0 && lock(&self.writer).batch_count == 0 {
             return;
         }
-        // One more attempt on this thread, then the fallback for what is left.
-        self.drain();
         let mut w = lock(&self.writer);
         let mut q = lock(&self.queue);
         let held = w.batch_count + q.count;
@@ -598,6 +631,7 @@ impl Pipeline {
             dropped: self.dropped.load(Ordering::Relaxed),
             fallback: self.fallback.load(Ordering::Relaxed),
             pending: q.accepted - q.done,
+            failing_sinks: self.failing.load(Ordering::Relaxed),
         }
     }
 }
