@@ -482,6 +482,38 @@ mod tests {
     }
 
     #[test]
+    fn reads_level_and_format() {
+        let b = builder()
+            .with_lookup(env(&[
+                ("SECLOG_LEVEL", "Warning"),
+                ("SECLOG_FORMAT", "ecs"),
+                ("SECLOG_OUTPUT", "stderr"),
+            ]))
+            .unwrap();
+        assert_eq!(b.level, Some(Some(Level::Warn)));
+        assert_eq!(b.sinks.len(), 1);
+        assert_eq!(b.sinks[0].1, Format::Ecs);
+        let b = builder()
+            .with_lookup(env(&[("SECLOG_LEVEL", "off")]))
+            .unwrap();
+        assert_eq!(b.level, Some(None));
+        let e = builder()
+            .with_lookup(env(&[("SECLOG_LEVEL", "loud")]))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SECLOG_LEVEL=\"loud\" is not valid: unknown level \"loud\"; expected trace, debug, info, warn, error or critical, or off"
+        );
+        let e = builder()
+            .with_lookup(env(&[("SECLOG_FORMAT", "xml")]))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SECLOG_FORMAT=\"xml\" is not valid: expected json or ecs"
+        );
+    }
+
+    #[test]
     fn invalid_values_name_the_variable() {
         let e = builder()
             .with_lookup(env(&[("SECLOG_OUTPUT", "ftp")]))
