@@ -187,11 +187,18 @@ impl Dispatcher {
 
     fn hand_over(&self, record: &[u8], at: usize) {
         #[cfg(feature = "tracing")]
-        if let Some(bridge) = &self.bridge {
-            bridge.emit(record);
-            if bridge.only() {
-                return;
-            }
+        if let Some(bridge) = self.bridge {
+            // The same `seq` in both places; a record the queue dropped still goes to tracing.
+            let seq = if bridge.only() {
+                None
+            } else {
+                self.pipeline.push(record, at)
+            };
+            let seq = seq.unwrap_or_else(|| SEQ.fetch_add(1, Ordering::Relaxed));
+            let mut full = Vec::with_capacity(record.len() + 20);
+            insert_seq(&mut full, record, at, seq);
+            bridge.emit(&full);
+            return;
         }
         self.pipeline.push(record, at);
     }

@@ -167,8 +167,9 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Appends a record given as its bytes without `seq`, and where the digits go.
-    pub(crate) fn push(&self, record: &[u8], seq_at: usize) {
+    /// Appends a record given as its bytes without `seq`, and where the digits go. Returns
+    /// the `seq` it was given, unless it was dropped.
+    pub(crate) fn push(&self, record: &[u8], seq_at: usize) -> Option<u64> {
         let background = self.background.load(Ordering::Acquire);
         let draining = DRAINING.try_with(Cell::get).unwrap_or(true);
         let mut q = lock(&self.queue);
@@ -192,6 +193,7 @@ impl Pipeline {
                         q.drops += 1;
                         q.drops_since.get_or_insert_with(SystemTime::now);
                         self.dropped.fetch_add(1, Ordering::Relaxed);
+                        return None;
                     }
                     Fallback::Stderr => {
                         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
@@ -200,9 +202,9 @@ impl Pipeline {
                         let mut line = Vec::with_capacity(record.len() + 20);
                         insert_seq(&mut line, record, seq_at, seq);
                         let _ = io::stderr().lock().write_all(&line);
+                        return Some(seq);
                     }
                 }
-                return;
             }
         }
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
@@ -217,6 +219,7 @@ impl Pipeline {
         if !background && !draining {
             self.drain();
         }
+        Some(seq)
     }
 
     fn wait_for_room<'a>(
