@@ -7,78 +7,19 @@
 //! test re-runs this binary with one `*_child` test selected, which does the work and checks
 //! what it can see; the parent checks the exit status and what the child wrote to stderr.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{is_child, parse, run_child, stderr_lines};
 use seclog::delivery::{Backpressure, Fallback};
 use seclog::{Sink, security_logged};
 use serde_json::Value;
-
-const CHILD: &str = "SECLOG_DELIVERY_CHILD";
-
-/// Whether this process is the child running `name`.
-fn is_child(name: &str) -> bool {
-    std::env::var(CHILD).as_deref() == Ok(name)
-}
-
-fn run_child(name: &str, envs: &[(&str, &str)], wrap: &[&str]) -> Output {
-    let exe = std::env::current_exe().unwrap();
-    let mut cmd = match wrap.split_first() {
-        Some((program, args)) => {
-            let mut c = Command::new(program);
-            c.args(args).arg(exe);
-            c
-        }
-        None => Command::new(exe),
-    };
-    let child = cmd
-        .args(["--exact", name, "--nocapture", "--test-threads=1"])
-        .env(CHILD, name)
-        .envs(envs.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A child that hangs is a failure, not a stuck test run.
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || tx.send(child.wait_with_output()));
-    let out = match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(out) => out.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            panic!("{name} hung");
-        }
-    };
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{name} failed: {}\n--- stdout\n{}\n--- stderr\n{stderr}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-    );
-    out
-}
-
-fn stderr_lines(out: &Output, containing: &str) -> usize {
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter(|l| l.starts_with("seclog:") && l.contains(containing))
-        .count()
-}
-
-fn parse(bytes: &[u8]) -> Vec<Value> {
-    bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect()
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
