@@ -34,6 +34,7 @@ fn install() {
 
 /// Records whose request id is `id`.
 fn records_of(id: &str) -> Vec<Value> {
+    assert!(seclog::flush());
     LINES
         .lock()
         .unwrap()

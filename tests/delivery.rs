@@ -22,10 +22,7 @@ use seclog::{Sink, security_logged};
 use serde_json::Value;
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "seclog-delivery-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("seclog-delivery-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -167,7 +164,11 @@ fn a_stuck_sink_costs_one_bounded_wait_then_the_fallback() {
     let on_stderr = work_inputs(&on_stderr);
     assert!(in_sink.is_disjoint(&on_stderr));
     let all: BTreeSet<u64> = in_sink.union(&on_stderr).copied().collect();
-    assert_eq!(all, (0..400).collect(), "every record is in the sink or on stderr");
+    assert_eq!(
+        all,
+        (0..400).collect(),
+        "every record is in the sink or on stderr"
+    );
 }
 
 #[test]
@@ -291,16 +292,25 @@ fn fail_and_recover(broken: Option<std::fs::File>, error: &str) {
     let fields = &recovered[0]["fields"];
     assert_eq!(fields["reason"], "sink_recovered");
     assert_eq!(fields["sink"], "audit-writer");
-    assert!(fields["error"].as_str().unwrap().contains(error), "{fields}");
+    assert!(
+        fields["error"].as_str().unwrap().contains(error),
+        "{fields}"
+    );
     assert!(fields["failed_attempts"].as_u64().unwrap() >= 3);
     let stats = seclog::delivery::stats();
-    assert_eq!((stats.pending, stats.dropped, stats.failing_sinks), (0, 0, 0));
+    assert_eq!(
+        (stats.pending, stats.dropped, stats.failing_sinks),
+        (0, 0, 0)
+    );
 }
 
 #[test]
 fn an_erroring_writer_holds_records_until_it_recovers() {
     let out = run_child("erroring_child", &[], &[]);
-    assert_eq!(stderr_lines(&out, "audit-writer failed to write: disk on fire"), 1);
+    assert_eq!(
+        stderr_lines(&out, "audit-writer failed to write: disk on fire"),
+        1
+    );
     assert_eq!(stderr_lines(&out, "audit-writer accepts records again"), 1);
 }
 
@@ -314,7 +324,10 @@ fn erroring_child() {
 #[test]
 fn a_full_device_holds_records_until_there_is_room() {
     let out = run_child("full_device_child", &[], &[]);
-    assert_eq!(stderr_lines(&out, "failed to write: No space left on device"), 1);
+    assert_eq!(
+        stderr_lines(&out, "failed to write: No space left on device"),
+        1
+    );
 }
 
 #[test]

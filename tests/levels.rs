@@ -76,11 +76,7 @@ fn level_filter() {
         // Compiled out below WARN: as if the threshold were WARN.
         assert_eq!(
             all,
-            [
-                "data_delete",
-                "authn_login_success",
-                "authn_login_fail"
-            ]
+            ["data_delete", "authn_login_success", "authn_login_fail"]
         );
         return;
     }
@@ -121,7 +117,11 @@ fn level_filter() {
             "user_created"
         ]
     );
-    assert_eq!(ENCODED.load(Ordering::SeqCst) - before, 1, "only `delete` encoded");
+    assert_eq!(
+        ENCODED.load(Ordering::SeqCst) - before,
+        1,
+        "only `delete` encoded"
+    );
 
     // Off: only what is mandatory.
     seclog::set_level(None);

@@ -108,7 +108,10 @@ fn installed_sink_ordering_failures_and_reentrancy() {
     assert_eq!(calls, total + failed);
     let stats = seclog::delivery::stats();
     let total = total as u64;
-    assert_eq!((stats.accepted, stats.written, stats.dropped), (total, total, 0));
+    assert_eq!(
+        (stats.accepted, stats.written, stats.dropped),
+        (total, total, 0)
+    );
     assert_eq!(records[0]["event"], "sys_startup");
     assert_eq!(records[0]["level"], "WARN");
 

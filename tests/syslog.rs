@@ -62,7 +62,9 @@ fn split_message(msg: &str) -> (Vec<&str>, &str, Value) {
     let (head, rest) = msg.split_once(" [seclog@32473").expect("structured data");
     let header: Vec<&str> = head.split(' ').collect();
     assert_eq!(header.len(), 6, "{head}");
-    let (sd, json) = rest.split_once("] \u{feff}").expect("the BOM before the record");
+    let (sd, json) = rest
+        .split_once("] \u{feff}")
+        .expect("the BOM before the record");
     (header, sd, serde_json::from_str(json).unwrap())
 }
 
@@ -86,7 +88,11 @@ fn udp_one_datagram_per_record() {
         let (header, _, record) = split_message(msg);
         assert_eq!(record, expected);
         // authpriv (10): INFO is severity 6, WARN 4.
-        let pri = if expected["level"] == "INFO" { "<86>1" } else { "<84>1" };
+        let pri = if expected["level"] == "INFO" {
+            "<86>1"
+        } else {
+            "<84>1"
+        };
         assert_eq!(header[0], pri);
         assert_eq!(header[2], expected["where"]["host"]);
         assert_eq!(header[3], expected["where"]["service"]);
@@ -152,7 +158,11 @@ fn work_count(records: &[Value]) -> usize {
 #[test]
 fn a_tcp_server_that_goes_away_and_comes_back_loses_nothing() {
     let out = run_child("tcp_away_child", &[], &[]);
-    assert_eq!(stderr_lines(&out, "syslog+tcp://127.0.0.1"), 2, "failure and recovery");
+    assert_eq!(
+        stderr_lines(&out, "syslog+tcp://127.0.0.1"),
+        2,
+        "failure and recovery"
+    );
     assert_eq!(stderr_lines(&out, "failed to write"), 1);
 }
 
@@ -202,7 +212,10 @@ fn tcp_away_child() {
     received.extend(after);
     let mut seen = BTreeSet::new();
     for r in received.iter().filter(|r| r["event"] == "work") {
-        assert!(seen.insert(r["inputs"]["n"].as_u64().unwrap()), "twice: {r}");
+        assert!(
+            seen.insert(r["inputs"]["n"].as_u64().unwrap()),
+            "twice: {r}"
+        );
     }
     assert_eq!(seen, (0..30).collect());
     let recovered = received
@@ -349,7 +362,10 @@ fn rsyslog_parses_our_messages_over_every_transport() {
         };
         let record: Value =
             serde_json::from_str(msg.trim_start_matches('\u{feff}')).expect("the record");
-        let i = expected.iter().position(|e| *e == record).expect("a record we sent");
+        let i = expected
+            .iter()
+            .position(|e| *e == record)
+            .expect("a record we sent");
         let e = &expected[i];
         let severity = if e["level"] == "INFO" { 6 } else { 4 };
         assert_eq!(pri, (10 * 8 + severity).to_string());
@@ -365,13 +381,17 @@ fn rsyslog_parses_our_messages_over_every_transport() {
             &mut want,
         );
         let want = String::from_utf8(want).unwrap();
-        let want_sd = &want[want.find("[seclog@32473").unwrap()..want.find("] \u{feff}").unwrap() + 1];
+        let want_sd =
+            &want[want.find("[seclog@32473").unwrap()..want.find("] \u{feff}").unwrap() + 1];
         assert_eq!(sd, want_sd);
         by_record[i].push(line);
     }
     assert!(by_record.iter().all(|l| l.len() == sinks.len()), "{got:#?}");
     // The hostile user name stayed inside its parameter.
-    assert!(got.iter().any(|l| l.contains(r#"user="mallory\"\] [evil@1 x=\"1\"\]\\""#)));
+    assert!(
+        got.iter()
+            .any(|l| l.contains(r#"user="mallory\"\] [evil@1 x=\"1\"\]\\""#))
+    );
 }
 
 #[test]

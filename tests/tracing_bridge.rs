@@ -37,8 +37,7 @@ impl Visit for Fields<'_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0
-            .insert(field.name().to_owned(), format!("{value:?}"));
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
     }
 }
 
@@ -77,7 +76,10 @@ fn records_reach_a_tracing_layer_without_secrets() {
         .install()
         .unwrap();
 
-    assert_eq!(login("alice", SENTINEL, Secret::new(SENTINEL.into())), Ok(7));
+    assert_eq!(
+        login("alice", SENTINEL, Secret::new(SENTINEL.into())),
+        Ok(7)
+    );
     assert!(login("bob", "", Secret::new(SENTINEL.into())).is_err());
     seclog::event!(
         "authz_fail",
@@ -130,7 +132,10 @@ fn records_reach_a_tracing_layer_without_secrets() {
     );
 
     // Sequence numbers are those of the records, in order.
-    let seqs: Vec<u64> = ours.iter().map(|e| e.fields["seq"].parse().unwrap()).collect();
+    let seqs: Vec<u64> = ours
+        .iter()
+        .map(|e| e.fields["seq"].parse().unwrap())
+        .collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
 
     // No secret reached the subscriber, in any field.

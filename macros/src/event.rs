@@ -140,7 +140,11 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
     // An event is the thing that happened: a `_fail` event records a failure.
     let failed = failure.unwrap_or_else(|| value.contains("_fail"));
     let level = level.map_or(names.success_level, |(l, _)| l);
-    let record_level = if failed { level.max(Level::Warn) } else { level };
+    let record_level = if failed {
+        level.max(Level::Warn)
+    } else {
+        level
+    };
     let own = matches!(&krate, Some(p) if p.is_ident("crate"));
     let k = krate.map_or_else(|| quote!(::seclog), |p| p.to_token_stream());
     let levels = [

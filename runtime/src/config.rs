@@ -148,7 +148,7 @@ impl Builder {
     }
 
     /// Adds a destination for records in the given format: the JSON record, or its
-    /// [Elastic Common Schema](crate::format::ecs) mapping.
+    /// Elastic Common Schema mapping ([`Format::Ecs`]).
     ///
     /// ```no_run
     /// let _guard = seclog::builder()

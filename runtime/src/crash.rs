@@ -41,6 +41,7 @@ fn record_crash(info: &PanicHookInfo<'_>) {
     let thread = thread.name().unwrap_or("unnamed");
     event!(
         crate = crate,
+        mandatory,
         level = "error",
         outcome = "failure",
         "sys_crash",

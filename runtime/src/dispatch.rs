@@ -51,7 +51,9 @@ pub(crate) fn install(d: Dispatcher) -> Result<&'static Dispatcher, InitError> {
     INSTALLED.set(d).map_err(|_| InitError::AlreadyInstalled)?;
     let d = INSTALLED.get().expect("just set");
     if let Err(e) = d.pipeline.start() {
-        eprintln!("seclog: cannot start the writer thread ({e}); records are written synchronously");
+        eprintln!(
+            "seclog: cannot start the writer thread ({e}); records are written synchronously"
+        );
     }
     Ok(d)
 }

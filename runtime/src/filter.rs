@@ -29,12 +29,17 @@ pub const STATIC_MIN_LEVEL: Option<Level> = if cfg!(feature = "min_level_off") {
 /// One above every level: nothing but mandatory records passes.
 const OFF: u8 = Level::Critical as u8 + 1;
 
-const STATIC_MIN: u8 = match STATIC_MIN_LEVEL {
-    Some(l) => l as u8,
-    None => OFF,
-};
+/// The static threshold as a number (`OFF` when compiled out entirely).
+#[inline(always)]
+const fn static_min() -> u8 {
+    match STATIC_MIN_LEVEL {
+        Some(l) => l as u8,
+        None => OFF,
+    }
+}
 
-static MIN: AtomicU8 = AtomicU8::new(STATIC_MIN);
+/// Never below `static_min()`: `set_level` keeps it there.
+static MIN: AtomicU8 = AtomicU8::new(static_min());
 
 /// Sets the lowest level recorded from now on (`None`: only mandatory records). The static
 /// threshold still applies: a level below it cannot be turned back on at run time.
@@ -45,7 +50,7 @@ static MIN: AtomicU8 = AtomicU8::new(STATIC_MIN);
 /// # seclog::set_level(Some(seclog::Level::Trace));
 /// ```
 pub fn set_level(min: Option<Level>) {
-    let v = min.map_or(OFF, |l| l as u8).max(STATIC_MIN);
+    let v = std::cmp::max(min.map_or(OFF, |l| l as u8), static_min());
     MIN.store(v, Ordering::Relaxed);
 }
 
@@ -59,5 +64,14 @@ pub fn level() -> Option<Level> {
 #[inline(always)]
 #[doc(hidden)]
 pub fn enabled(level: Level) -> bool {
-    (level as u8) >= STATIC_MIN && (level as u8) >= MIN.load(Ordering::Relaxed)
+    static_enabled(level) && (level as u8) >= MIN.load(Ordering::Relaxed)
+}
+
+/// The compile-time half: a constant for a constant `level`.
+#[inline(always)]
+const fn static_enabled(level: Level) -> bool {
+    match STATIC_MIN_LEVEL {
+        Some(min) => level as u8 >= min as u8,
+        None => false,
+    }
 }

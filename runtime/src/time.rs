@@ -55,6 +55,13 @@ fn date_time(secs: u64) -> [u8; 19] {
     out
 }
 
+/// `t` as RFC 3339 text.
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    let mut b = Vec::with_capacity(30);
+    write_rfc3339(&mut b, t);
+    String::from_utf8_lossy(&b).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,11 +100,4 @@ mod tests {
         let after = UNIX_EPOCH + Duration::from_secs(MAX_SECS * 2);
         assert_eq!(fmt(after), "9999-12-31T23:59:59.999999999Z");
     }
-}
-
-/// `t` as RFC 3339 text.
-pub(crate) fn rfc3339(t: SystemTime) -> String {
-    let mut b = Vec::with_capacity(30);
-    write_rfc3339(&mut b, t);
-    String::from_utf8_lossy(&b).into_owned()
 }

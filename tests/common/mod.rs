@@ -73,4 +73,3 @@ pub fn parse(bytes: &[u8]) -> Vec<Value> {
         .map(|l| serde_json::from_slice(l).unwrap())
         .collect()
 }
-

@@ -447,8 +447,10 @@ impl Pipeline {
             }
         }
         let failing = slots.iter().filter(|s| s.failing.is_some()).count();
-        self.failing
-            .store(u32::try_from(failing).unwrap_or(u32::MAX), Ordering::Relaxed);
+        self.failing.store(
+            u32::try_from(failing).unwrap_or(u32::MAX),
+            Ordering::Relaxed,
+        );
         out
     }
 
@@ -465,8 +467,7 @@ impl Pipeline {
         if w.batch.capacity() > 4 * self.capacity.max(1 << 20) {
             w.batch = Vec::new();
         }
-        self.written
-            .fetch_add(n - lost.min(n), Ordering::Relaxed);
+        self.written.fetch_add(n - lost.min(n), Ordering::Relaxed);
         self.dropped.fetch_add(lost.min(n), Ordering::Relaxed);
         let (drops, since) = {
             let mut q = lock(&self.queue);

@@ -34,7 +34,10 @@ fn map(mut r: Map<String, Value>) -> Value {
         Some("failure" | "panic") => "failure",
         _ => "unknown",
     };
-    let category = event_name.as_ref().and_then(Value::as_str).and_then(category);
+    let category = event_name
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(category);
     let mut event = json!({
         "kind": "event",
         "action": event_name,

@@ -465,6 +465,9 @@ mod tests {
         }
         let mut out = Vec::new();
         sink.format(b"not json\n", &mut out);
-        assert_eq!(out, "<87>1 - - audit - - [seclog@32473] \u{feff}not json".as_bytes());
+        assert_eq!(
+            out,
+            "<87>1 - - audit - - [seclog@32473] \u{feff}not json".as_bytes()
+        );
     }
 }
