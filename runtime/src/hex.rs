@@ -1,14 +1,21 @@
 //! Lower-case hex, the one text form of keys, MACs and pseudonyms.
 
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 /// `bytes` as lower-case hex.
 pub(crate) fn encode(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
+    let mut s = Vec::with_capacity(bytes.len() * 2);
+    encode_into(bytes, &mut s);
+    String::from_utf8(s).expect("hex digits are ASCII")
+}
+
+/// Appends `bytes` as lower-case hex to `out`: a record's seal is written this way, without
+/// an intermediate string.
+pub(crate) fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
+    out.reserve(bytes.len() * 2);
     for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xf)] as char);
+        out.extend_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]]);
     }
-    s
 }
 
 /// The bytes of hex text (either case), or `None` if it is not an even number of hex digits.
@@ -23,7 +30,14 @@ pub(crate) fn decode(text: &[u8]) -> Option<Vec<u8>> {
 
 /// 32 bytes from exactly 64 hex digits.
 pub(crate) fn decode32(text: &[u8]) -> Option<[u8; 32]> {
-    decode(text)?.try_into().ok()
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0; 32];
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(out)
 }
 
 fn digit(c: u8) -> Option<u8> {

@@ -5,7 +5,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{ChainKey, hex};
+use super::ChainKey;
 
 /// Records per key epoch: the key evolves after this many records.
 pub const EPOCH_RECORDS: u64 = 1024;
@@ -27,21 +27,37 @@ fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
 struct EpochKey {
     epoch: u64,
     key: Zeroizing<[u8; 32]>,
+    /// HMAC already keyed with `key`: a record's MAC starts from a copy of it instead of
+    /// hashing the key's two padded blocks again. Zeroed on drop (sha2's `zeroize`).
+    keyed: HmacSha256,
 }
 
 impl EpochKey {
     fn initial(key: &ChainKey) -> Self {
+        EpochKey::from_bytes(0, *key.bytes())
+    }
+
+    fn from_bytes(epoch: u64, key: [u8; 32]) -> Self {
+        let keyed = <HmacSha256 as KeyInit>::new_from_slice(&key).expect("HMAC takes any key length");
         EpochKey {
-            epoch: 0,
-            key: Zeroizing::new(*key.bytes()),
+            epoch,
+            key: Zeroizing::new(key),
+            keyed,
         }
     }
 
     fn evolve(&mut self) {
-        let next = hmac(&self.key, &[EVOLVE_LABEL]);
-        // Assigning drops the old array inside `Zeroizing`, which zeroes it.
-        *self.key = next;
-        self.epoch += 1;
+        let next = Zeroizing::new(hmac(&self.key, &[EVOLVE_LABEL]));
+        // Replacing drops the old key and keyed state, which zeroes them.
+        *self = EpochKey::from_bytes(self.epoch + 1, *next);
+    }
+
+    /// The MAC of `prev` followed by `body` under this epoch's key.
+    fn mac(&self, prev: &[u8; 32], body: &[u8]) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(prev);
+        mac.update(body);
+        mac.finalize().into_bytes().into()
     }
 
     /// Moves forward to `epoch` (never back: the old keys are gone).
@@ -50,6 +66,29 @@ impl EpochKey {
             self.evolve();
         }
     }
+}
+
+/// Checks `lines` as the chain's lines `first..` following `anchor`, and returns the last
+/// MAC if every one verifies: the fast path of verification, which needs no order between
+/// runs (each line's predecessor MAC is in the line before it), so runs can be checked in
+/// parallel. A failure is then classified by the sequential [`Verifier`].
+pub(crate) fn check_run(
+    key: &ChainKey,
+    first: u64,
+    anchor: [u8; 32],
+    lines: &[&[u8]],
+) -> Option<[u8; 32]> {
+    let mut k = EpochKey::initial(key);
+    let mut prev = anchor;
+    for (i, line) in (first..).zip(lines) {
+        k.advance_to(i / EPOCH_RECORDS);
+        let (body, mac) = split_mac(line)?;
+        if !bool::from(k.mac(&prev, body).ct_eq(&mac)) {
+            return None;
+        }
+        prev = mac;
+    }
+    Some(prev)
 }
 
 /// The writer's side: seals each record into the chain.
@@ -90,10 +129,10 @@ impl Sealer {
     /// `out`; returns the record's MAC.
     pub fn seal(&mut self, record: &[u8], out: &mut Vec<u8>) -> [u8; 32] {
         let body = record.strip_suffix(b"}").unwrap_or(record);
-        let mac = hmac(&self.key.key, &[&self.prev, body]);
+        let mac = self.key.mac(&self.prev, body);
         out.extend_from_slice(body);
         out.extend_from_slice(b",\"mac\":\"");
-        out.extend_from_slice(hex(&mac).as_bytes());
+        crate::hex::encode_into(&mac, out);
         out.extend_from_slice(b"\"}\n");
         self.prev = mac;
         self.index += 1;
@@ -223,7 +262,7 @@ impl Verifier {
         };
         let seq = seq_of(body);
         self.key.advance_to(self.index / EPOCH_RECORDS);
-        let expected = hmac(&self.key.key, &[&self.prev, body]);
+        let expected = self.key.mac(&self.prev, body);
         if bool::from(expected.ct_eq(&mac)) {
             self.prev = mac;
             self.index += 1;
@@ -466,7 +505,7 @@ mod tests {
         let prev = split_mac(&lines[3]).unwrap().1;
         let forged_mac = hmac(&stolen, &[&prev, body]);
         let mut forged = body.to_vec();
-        forged.extend_from_slice(format!(",\"mac\":\"{}\"}}", hex(&forged_mac)).as_bytes());
+        forged.extend_from_slice(format!(",\"mac\":\"{}\"}}", super::super::hex(&forged_mac)).as_bytes());
         lines[4] = forged;
         let err = Verifier::check_all(&k, [0; 32], &join(&lines)).unwrap_err();
         assert_eq!(err.line, 5);

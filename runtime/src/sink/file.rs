@@ -325,8 +325,13 @@ impl State {
     fn append_batch(&mut self, records: &[u8]) -> io::Result<()> {
         let before = self.sealer.clone();
         self.line.clear();
-        for record in records.split(|&b| b == b'\n').filter(|r| !r.is_empty()) {
-            self.sealer.seal(record, &mut self.line);
+        self.line.reserve(records.len() + records.len() / 4);
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', records).chain([records.len()]) {
+            if end > start {
+                self.sealer.seal(&records[start..end], &mut self.line);
+            }
+            start = end + 1;
         }
         if let Err(e) = self.file.write_all(&self.line) {
             self.sealer = before;
