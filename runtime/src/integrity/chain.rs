@@ -38,7 +38,8 @@ impl EpochKey {
     }
 
     fn from_bytes(epoch: u64, key: [u8; 32]) -> Self {
-        let keyed = <HmacSha256 as KeyInit>::new_from_slice(&key).expect("HMAC takes any key length");
+        let keyed =
+            <HmacSha256 as KeyInit>::new_from_slice(&key).expect("HMAC takes any key length");
         EpochKey {
             epoch,
             key: Zeroizing::new(key),
@@ -505,7 +506,9 @@ mod tests {
         let prev = split_mac(&lines[3]).unwrap().1;
         let forged_mac = hmac(&stolen, &[&prev, body]);
         let mut forged = body.to_vec();
-        forged.extend_from_slice(format!(",\"mac\":\"{}\"}}", super::super::hex(&forged_mac)).as_bytes());
+        forged.extend_from_slice(
+            format!(",\"mac\":\"{}\"}}", super::super::hex(&forged_mac)).as_bytes(),
+        );
         lines[4] = forged;
         let err = Verifier::check_all(&k, [0; 32], &join(&lines)).unwrap_err();
         assert_eq!(err.line, 5);
