@@ -322,16 +322,21 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
         _ => None,
     };
     let annotation = ret_ty.map(|ty| quote!(: #ty));
-    let run = if sig.asyncness.is_some() {
-        quote!(async move #body.await)
-    } else {
-        quote!(#k::__private::call(move || #body))
-    };
     let ret = format_ident!("__seclog_ret");
+    // A sync function's finish runs in a closure given the output by reference.
+    let ret_ref = if sig.asyncness.is_some() {
+        quote!(&#ret)
+    } else {
+        quote!(#ret)
+    };
     let finish = match &plan.returns {
         Returns::Unit => quote!(#inv.finish_success();),
         Returns::Value(_) if opts.ret_skip.is_some() => quote!(#inv.finish_success();),
-        Returns::Value(span) => quote_spanned!(*span=> #inv.finish_output(&__seclog_ret);),
+        // Spanned on the return type, so that an error about it points there.
+        Returns::Value(span) if sig.asyncness.is_some() => {
+            quote_spanned!(*span=> #inv.finish_output(&__seclog_ret);)
+        }
+        Returns::Value(span) => quote_spanned!(*span=> #inv.finish_output(&*__seclog_ret);),
         Returns::Result {
             ok_is_unit,
             ok_span,
@@ -351,7 +356,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                 ErrMode::Skip => quote!(#inv.finish_failure()),
             };
             quote! {
-                match &#ret {
+                match #ret_ref {
                     ::core::result::Result::Ok(__seclog_ok) => #on_ok,
                     ::core::result::Result::Err(__seclog_err) => #on_err,
                 }
@@ -370,6 +375,60 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
             }
         }
     };
+    // The body's closure returns what the function does: lints about that type belong to the
+    // function's signature, where the user sees them.
+    let tail = if sig.asyncness.is_some() {
+        quote! {
+            let mut __seclog_slot = #start;
+            if let ::core::option::Option::Some(#inv) = &mut __seclog_slot {
+                #who
+                #(#inputs)*
+                #(#fields)*
+            }
+            #[allow(clippy::result_large_err)]
+            let #ret #annotation = async move #body.await;
+            if let ::core::option::Option::Some(#inv) = &mut __seclog_slot {
+                #finish
+            }
+            #ret
+        }
+    } else {
+        // The body is written once, in a closure that first records the inputs when it is
+        // given an invocation. A call the level filter turns off runs it at once, with none
+        // (the recording folds away): no frame of the instrumented path, which lives in
+        // `instrumented`, out of line.
+        let fast_path = (!mandatory).then(|| {
+            quote! {
+                if !#k::__private::enabled(#gate) {
+                    return __seclog_body(::core::option::Option::None);
+                }
+            }
+        });
+        quote! {
+            #[allow(clippy::result_large_err)]
+            let __seclog_body = #k::__private::body(
+                move |__seclog_record: ::core::option::Option<&mut #k::__private::Invocation>| {
+                    if let ::core::option::Option::Some(#inv) = __seclog_record {
+                        #who
+                        #(#inputs)*
+                        #(#fields)*
+                    }
+                    #body
+                },
+            );
+            #fast_path
+            #[allow(clippy::result_large_err)]
+            let #ret #annotation = #k::__private::instrumented(
+                &__SECLOG_CALLSITE,
+                __seclog_body,
+                |#inv: &mut #k::__private::Invocation, #ret| {
+                    #finish
+                },
+            );
+            #ret
+        }
+    };
+
     quote! {
         #(#attrs)*
         #vis #sig {
@@ -384,20 +443,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                     levels: [#(#levels),*],
                     mandatory: #mandatory,
                 });
-            let mut __seclog_slot = #start;
-            if let ::core::option::Option::Some(#inv) = &mut __seclog_slot {
-                #who
-                #(#inputs)*
-                #(#fields)*
-            }
-            // The body's closure returns what the function does: lints about that type belong
-            // to the function's signature, where the user sees them.
-            #[allow(clippy::result_large_err)]
-            let #ret #annotation = #run;
-            if let ::core::option::Option::Some(#inv) = &mut __seclog_slot {
-                #finish
-            }
-            #ret
+            #tail
         }
     }
 }

@@ -66,4 +66,27 @@ pub mod __private {
     pub fn call<R>(body: impl FnOnce() -> R) -> R {
         body()
     }
+
+    /// Hands a function body's closure back unchanged: passing it where its signature is
+    /// expected gives it the inference it would have as an argument.
+    #[inline(always)]
+    pub fn body<R, F: FnOnce(Option<&mut Invocation>) -> R>(body: F) -> F {
+        body
+    }
+
+    /// The recorded path of a sync `#[security_logged]` function: starts the invocation, runs
+    /// the body (which records the inputs first), and finishes the record with the output.
+    /// Out of line, so that a call the level filter turns off does not pay for its frame. A
+    /// panic in the body drops the invocation, which records it.
+    #[inline(never)]
+    pub fn instrumented<R>(
+        callsite: &'static Callsite,
+        body: impl FnOnce(Option<&mut Invocation>) -> R,
+        finish: impl FnOnce(&mut Invocation, &R),
+    ) -> R {
+        let mut inv = Invocation::start(callsite);
+        let ret = body(Some(&mut inv));
+        finish(&mut inv, &ret);
+        ret
+    }
 }
