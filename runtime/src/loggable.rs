@@ -13,7 +13,7 @@ use crate::encoder::{Encoder, LogKey};
 /// How a value is written to a security record, redaction applied.
 ///
 /// Logging a type is a decision, so there is no blanket implementation for `Debug` or
-/// `Serialize`: derive it with [`#[derive(Redact)]`](macro@crate::Redact) (marking secret
+/// `Serialize`: derive it with [`#[derive(Redact)]`](macro@seclog_macros::Redact) (marking secret
 /// fields `#[redact]`) or implement it by hand with an [`Encoder`].
 ///
 /// ```
