@@ -1,7 +1,8 @@
 //! Delivery under pressure: a slow sink with `drop_newest` counts every lost record exactly, a
 //! stuck sink costs a handler at most the bounded wait, and sinks that fail (an erroring
 //! writer, a full device, a directory without write permission) hold their records, report
-//! the failure once, and lose nothing when they recover.
+//! the failure once, and lose nothing when they recover; each sink gets records in its own
+//! format.
 //!
 //! A configuration is installed once per process, so each case runs in a child process: the
 //! test re-runs this binary with one `*_child` test selected, which does the work and checks
@@ -433,4 +434,45 @@ fn read_only_dir_child() {
             .contains("Permission denied")
     );
     assert_eq!(seclog::delivery::stats().dropped, 0);
+}
+
+#[test]
+fn each_sink_gets_its_own_format() {
+    run_child("formats_child", &[], &[]);
+}
+
+#[test]
+fn formats_child() {
+    if !is_child("formats_child") {
+        return;
+    }
+    let (json, ecs) = (Memory::default(), Memory::default());
+    let guard = seclog::builder()
+        .service("shop", "0.3.1")
+        .sink(json.clone())
+        .sink_with(ecs.clone(), seclog::Format::Ecs)
+        .install()
+        .unwrap();
+    for n in 0..3 {
+        work(n);
+    }
+    assert!(seclog::flush());
+    drop(guard);
+
+    let json = parse(&json.bytes.lock().unwrap());
+    let ecs = parse(&ecs.bytes.lock().unwrap());
+    assert_eq!(json.len(), ecs.len());
+    for (j, e) in json.iter().zip(&ecs) {
+        assert_eq!(e["@timestamp"], j["ts"]);
+        assert_eq!(e["event"]["action"], j["event"]);
+        assert_eq!(e["event"]["outcome"], j["outcome"]);
+        assert_eq!(e["event"]["sequence"], j["seq"]);
+        assert_eq!(e["event"]["duration"], j["duration_ns"]);
+        assert_eq!(e["service"]["name"], "shop");
+        assert_eq!(
+            e["log"]["level"],
+            j["level"].as_str().unwrap().to_lowercase()
+        );
+    }
+    assert_eq!(work_inputs(&json), (0..3).collect());
 }
