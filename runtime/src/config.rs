@@ -243,7 +243,7 @@ impl Builder {
     /// | `SECLOG_SERVICE` | service name under `where` |
     /// | `SECLOG_SERVICE_VERSION` | service version under `where` |
     /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr`, `none`, or `file:<dir>` for tamper-evident files ([`sink::File`]); replaces the sinks added so far |
-    /// | `SECLOG_FORMAT` | `json` (default) or `ecs`: the format of `SECLOG_OUTPUT` |
+    /// | `SECLOG_FORMAT` | `json` (default) or `ecs`: the format of the `SECLOG_OUTPUT` sink, or of the default stdout sink (sinks added in code keep theirs) |
     /// | `SECLOG_LEVEL` | the lowest level recorded: `trace` (default), `debug`, `info`, `warn`, `error`, `critical`, or `off` (mandatory events only) |
     /// | `SECLOG_KEY_FILE` | with `file:<dir>`: a file holding the chain key, 64 hex digits |
     /// | `SECLOG_MAX_STRING_BYTES` | string limit (default 4096) |
@@ -270,9 +270,6 @@ impl Builder {
             self.default_format = v.parse().map_err(|_: String| {
                 InitError::invalid("SECLOG_FORMAT", v.clone(), "expected json or ecs")
             })?;
-            for (_, format) in &mut self.sinks {
-                *format = self.default_format;
-            }
         }
         if let Some(v) = get("SECLOG_LEVEL") {
             self.level = Some(if v.trim().eq_ignore_ascii_case("off") {
@@ -493,6 +490,13 @@ mod tests {
         assert_eq!(b.level, Some(Some(Level::Warn)));
         assert_eq!(b.sinks.len(), 1);
         assert_eq!(b.sinks[0].1, Format::Ecs);
+        // A sink added in code keeps the format it was given.
+        let b = builder()
+            .sink(sink::Discard)
+            .with_lookup(env(&[("SECLOG_FORMAT", "ecs")]))
+            .unwrap();
+        assert_eq!(b.sinks[0].1, Format::Json);
+        assert_eq!(b.default_format, Format::Ecs);
         let b = builder()
             .with_lookup(env(&[("SECLOG_LEVEL", "off")]))
             .unwrap();
