@@ -6,34 +6,30 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[cfg(feature = "axum")]
-pub mod axum;
-#[cfg(feature = "tracing")]
-pub mod bridge;
-mod config;
-pub mod context;
-pub mod crash;
 pub mod delivery;
-mod dispatch;
-mod encoder;
-pub mod events;
-mod filter;
 pub mod format;
 mod hex;
 pub mod integrity;
-#[cfg(feature = "lambda")]
-pub mod lambda;
-mod level;
-mod loggable;
 mod record;
 pub mod redact;
-mod serde_value;
+mod setup;
 pub mod sink;
-pub mod sql;
 pub mod testing;
-mod time;
-pub mod upload;
-pub mod validation;
+mod what;
+mod who;
+
+#[cfg(feature = "tracing")]
+pub use delivery::bridge;
+pub use what::{crash, events, sql, upload, validation};
+#[cfg(feature = "axum")]
+pub use who::axum;
+pub use who::context;
+#[cfg(feature = "lambda")]
+pub use who::lambda;
+
+use record::{encoder, level, loggable, serde_value, time};
+use setup::builder as config;
+use setup::{dispatch, filter};
 
 pub use config::{Builder, Guard, HashKey, InitError, Limits, builder, init};
 pub use context::{Caller, Identify};

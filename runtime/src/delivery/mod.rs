@@ -37,6 +37,8 @@
 //! the process exits normally. Keep the guard alive for the whole of `main`; call
 //! [`crate::flush`] before `std::process::exit`, which skips destructors.
 
+#[cfg(feature = "tracing")]
+pub mod bridge;
 pub(crate) mod pipeline;
 
 use std::time::Duration;
