@@ -3,6 +3,36 @@
 //!
 //! Depend on the `seclog` facade rather than on this crate: it re-exports everything here
 //! together with the `#[security_logged]` and `#[derive(Redact)]` macros.
+//!
+//! # Module map
+//!
+//! Folders name the layers, lowest first; a layer uses only its own modules and those below.
+//!
+//! | layer | holds | public as |
+//! |---|---|---|
+//! | `redact/` | what a withheld value becomes, decided on plain text: strategies, the pseudonym key, [`Secret`], the secret scanner | [`redact`] |
+//! | `record/` | the hot path: the [`Encoder`] (escaping, [`Limits`], the scanner on every unmarked string), [`Loggable`], [`Level`], time, the `Invocation` that assembles one record, and the writers of redacted values | [`Encoder`], [`Loggable`], [`Level`], [`Limits`], [`Outcome`], [`to_json`] |
+//! | `who/` | the caller: the ambient [`context`] across async code, [`Caller`], [`Identify`]; the axum and Lambda adapters | [`context`], `axum`, `lambda` |
+//! | `what/` | what happened: typed [`events`], rejected input ([`validation`]), [`upload`]s, [`sql`] by shape, the [`crash`] hook | same names |
+//! | `format/`, `integrity/` | a record as ECS; the forward-secure chain and its verifier | [`format`], [`integrity`] |
+//! | `sink/` | where bytes go: stdout, files (sealed into the chain), syslog, any writer | [`sink`] |
+//! | `delivery/` | the bounded queue and the background writer between handlers and sinks; the `tracing` bridge | [`delivery`], `bridge` |
+//! | `setup/` | the [`Builder`], the environment, the process-wide dispatcher, the level filter | [`builder`], [`init`], [`flush`], [`set_level`] |
+//! | `testing.rs` | capture of records in tests: a leaf the dispatcher hands records to | [`testing`] |
+//! | `hex.rs` | hex digits for keys, MACs and pseudonyms: a leaf under every layer | |
+//!
+//! Redaction sits below the record because what must never be logged is decided on text,
+//! before there is a record to write it into; the record applies it as it encodes.
+//!
+//! Two needs cross the layers upwards, each by one narrow path:
+//! - The record needs the process-wide configuration (its limits, `where`, the level filter,
+//!   the hand-over of finished bytes), and so does [`delivery::stats`]: both go through
+//!   `setup::current()`, which returns the dispatcher, and use only its few crate-wide methods.
+//! - The record's `who` and `#[sql]` inputs are written by the layers that own them: `who/`
+//!   and `what/sql.rs` add `Invocation::identify` and `Invocation::input_sql` to the type the
+//!   record defines, and write through its crate-wide methods.
+//!
+//! The hash key and the scanner's switch live in `redact/`; the set-up writes them at install.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -20,40 +50,30 @@ mod who;
 
 #[cfg(feature = "tracing")]
 pub use delivery::bridge;
+pub use format::Format;
+pub use record::{Array, Encoder, Level, Limits, LogKey, Loggable, Object, Outcome};
+pub use record::{ParseLevelError, to_json};
+pub use redact::{HashKey, REDACTED, Secret};
+pub use setup::builder::{Builder, Guard, InitError, builder, init};
+pub use setup::dispatch::{flush, flush_within};
+pub use setup::filter::{STATIC_MIN_LEVEL, level, set_level};
+pub use sink::Sink;
 pub use what::{crash, events, sql, upload, validation};
 #[cfg(feature = "axum")]
 pub use who::axum;
 pub use who::context;
+pub use who::context::{Caller, Identify};
 #[cfg(feature = "lambda")]
 pub use who::lambda;
-
-use record::{encoder, level, loggable, serde_value, time};
-use setup::builder as config;
-use setup::{dispatch, filter};
-
-pub use config::{Builder, Guard, HashKey, InitError, Limits, builder, init};
-pub use context::{Caller, Identify};
-pub use dispatch::{flush, flush_within};
-pub use encoder::{Array, Encoder, LogKey, Object};
-pub use filter::{STATIC_MIN_LEVEL, level, set_level};
-pub use format::Format;
-pub use level::{Level, ParseLevelError};
-pub use loggable::{Loggable, to_json};
-pub use record::Outcome;
-pub use redact::{REDACTED, Secret};
-pub use sink::Sink;
 
 /// What generated code refers to. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::context::{Caller, Identify};
-    pub use crate::encoder::Encoder;
-    pub use crate::filter::enabled;
-    pub use crate::level::Level;
-    pub use crate::loggable::Loggable;
-    pub use crate::record::{Callsite, CallsiteMeta, Invocation};
-    pub use crate::redact::strategy_writers as redact;
-    pub use crate::serde_value::SerdeValue;
+    pub use crate::record::redacted as redact;
+    pub use crate::record::serde_value::SerdeValue;
+    pub use crate::record::{Callsite, CallsiteMeta, Encoder, Invocation, Level, Loggable};
+    pub use crate::setup::filter::enabled;
+    pub use crate::who::context::{Caller, Identify};
     pub use serde;
 
     /// Runs a function body moved into a closure. Taking `FnOnce` makes the closure `FnOnce`,

@@ -113,5 +113,6 @@ pub struct Stats {
 /// assert_eq!(after.pending, 0);
 /// ```
 pub fn stats() -> Stats {
-    crate::dispatch::current().pipeline.stats()
+    // Up through the set-up's one accessor: which pipeline is current is a set-up fact.
+    crate::setup::current().pipeline().stats()
 }

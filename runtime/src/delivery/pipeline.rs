@@ -478,7 +478,7 @@ impl Pipeline {
         for (sink, e) in delivered.recovered {
             eprintln!(
                 "seclog: the sink {sink} accepts records again (failing since {}, {} failed attempts)",
-                crate::time::rfc3339(e.since),
+                crate::record::time::rfc3339(e.since),
                 e.attempts
             );
             event!(
@@ -488,13 +488,13 @@ impl Pipeline {
                 reason = "sink_recovered",
                 sink = sink,
                 error = e.error,
-                since = crate::time::rfc3339(e.since),
+                since = crate::record::time::rfc3339(e.since),
                 failed_for_ms = u64::try_from(e.started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 failed_attempts = e.attempts
             );
         }
         if drops > 0 {
-            let since = since.map(crate::time::rfc3339).unwrap_or_default();
+            let since = since.map(crate::record::time::rfc3339).unwrap_or_default();
             event!(
                 crate = crate,
                 mandatory,
@@ -502,7 +502,7 @@ impl Pipeline {
                 reason = "records_dropped",
                 dropped = drops,
                 since = since,
-                until = crate::time::rfc3339(SystemTime::now())
+                until = crate::record::time::rfc3339(SystemTime::now())
             );
         }
     }

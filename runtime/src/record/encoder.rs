@@ -6,8 +6,8 @@
 
 use std::fmt;
 
-use crate::config::Limits;
-use crate::loggable::Loggable;
+use super::limits::Limits;
+use super::loggable::Loggable;
 use crate::redact::{self, scanner};
 
 /// Writes one JSON value into a record, with escaping and [`Limits`] applied.

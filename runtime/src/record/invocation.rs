@@ -15,12 +15,12 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
-use crate::context::{self, Caller};
-use crate::dispatch::{self, Dispatcher};
-use crate::encoder::{Encoder, Manifest, write_str_limited};
-use crate::level::Level;
-use crate::loggable::Loggable;
+use super::encoder::{Encoder, Manifest, escape_into, write_str_limited};
+use super::level::Level;
+use super::loggable::Loggable;
 use crate::redact;
+// The one way up: the process-wide dispatcher (limits, `where`, the level filter, hand-over).
+use crate::setup::{self, Dispatcher};
 
 /// How an invocation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,7 +96,7 @@ impl Callsite {
     }
 
     fn fragments(&self, d: &Dispatcher) -> &Fragments {
-        self.fragments[d.slot].get_or_init(|| {
+        self.fragments[d.slot()].get_or_init(|| {
             let (where_head, where_location) = d.where_fragments(&self.meta);
             Fragments {
                 heads: Outcome::ALL.map(|o| {
@@ -189,10 +189,10 @@ pub struct Invocation {
 impl Invocation {
     #[inline]
     pub fn start(callsite: &'static Callsite) -> Self {
-        let dispatcher = dispatch::current();
+        let dispatcher = setup::current();
         let Scratch { mut buf, manifest } = take_scratch();
         buf.extend_from_slice(b"{\"ts\":\"");
-        crate::time::write_rfc3339(&mut buf, SystemTime::now());
+        super::time::write_rfc3339(&mut buf, SystemTime::now());
         buf.extend_from_slice(b"\",\"seq\":");
         let head_len = buf.len();
         Invocation {
@@ -216,23 +216,20 @@ impl Invocation {
         inv
     }
 
-    /// Records `who`: `user` from `who = expr`, `caller` from a `#[caller]` parameter, merged
-    /// over the ambient caller. Called once, before the inputs.
-    pub fn identify(&mut self, user: Option<&dyn fmt::Display>, caller: Option<&Caller>) {
-        let ambient = context::current_context();
-        if user.is_none() && caller.is_none() && ambient.is_none() {
-            return;
-        }
-        let limits = self.dispatcher.limits;
+    /// Writes the `who` member with `write` (see `who::context`, which calls it from
+    /// `identify`) and takes `where_members` for `where`. A panicking `Display` leaves a marker.
+    pub(crate) fn write_who(
+        &mut self,
+        where_members: Option<Arc<[u8]>>,
+        write: impl FnOnce(&mut Encoder<'_>),
+    ) {
+        let limits = self.dispatcher.limits();
         let mark = self.buf.len();
-        if let Some(c) = &ambient {
-            self.where_extra.clone_from(&c.where_members);
-        }
+        self.where_extra = where_members;
         self.manifest.set_root("who", "");
         let (buf, manifest) = (&mut self.buf, &mut self.manifest);
         let wrote = catch_unwind(AssertUnwindSafe(|| {
-            let mut enc = Encoder::with_manifest(buf, limits, manifest);
-            context::write_who(&mut enc, user, caller, ambient.as_ref())
+            write(&mut Encoder::with_manifest(buf, limits, manifest))
         }));
         if wrote.is_err() {
             self.buf.truncate(mark);
@@ -279,7 +276,7 @@ impl Invocation {
 
     /// Runs an encoding step on this record's buffer, listing redactions in its manifest.
     fn encode(&mut self, f: impl FnOnce(&mut Encoder<'_>)) {
-        let limits = self.dispatcher.limits;
+        let limits = self.dispatcher.limits();
         let manifest = &mut self.manifest;
         guarded(&mut self.buf, |buf| {
             f(&mut Encoder::with_manifest(buf, limits, manifest))
@@ -299,12 +296,11 @@ impl Invocation {
         self.encode(|enc| enc.public_value(value));
     }
 
-    /// Records a `#[sql]` parameter by its shape only (see [`crate::sql::shape`]).
-    pub fn input_sql<T: crate::sql::SqlText + ?Sized>(&mut self, key_json: &'static str, sql: &T) {
+    /// Records a parameter as `text`, already redacted, listed in the manifest as `how`.
+    pub(crate) fn input_redacted_as(&mut self, key_json: &'static str, how: &str, text: &str) {
         self.open(Section::Inputs, key_json);
-        self.manifest.note_root("sql");
-        let shape = crate::sql::shape(sql.sql_text());
-        self.encode(|enc| enc.raw_str(&shape));
+        self.manifest.note_root(how);
+        self.encode(|enc| enc.raw_str(text));
     }
 
     /// Records a parameter written by `f` (a `#[redact(strategy)]`).
@@ -378,7 +374,7 @@ impl Invocation {
     fn emit(&mut self, outcome: Outcome) {
         self.finished = true;
         let meta = &self.callsite.meta;
-        if !meta.mandatory && !crate::filter::enabled(meta.levels[outcome as usize]) {
+        if !meta.mandatory && !self.dispatcher.enabled(meta.levels[outcome as usize]) {
             return;
         }
         self.manifest.write(&mut self.buf);
@@ -396,7 +392,7 @@ impl Invocation {
             out.extend_from_slice(&frags.where_head);
             match location {
                 None => out.extend_from_slice(&frags.where_location),
-                Some(l) => dispatch::write_location(out, l.file(), l.line()),
+                Some(l) => write_location(out, l.file(), l.line()),
             }
             if let Some(extra) = where_extra {
                 out.push(b',');
@@ -437,4 +433,12 @@ fn guarded(buf: &mut Vec<u8>, encode: impl FnOnce(&mut Vec<u8>)) {
         buf.truncate(mark);
         buf.extend_from_slice(b"\"[unloggable: its Loggable impl panicked]\"");
     }
+}
+
+/// `,"file":"..","line":N`.
+pub(crate) fn write_location(buf: &mut Vec<u8>, file: &str, line: u32) {
+    buf.extend_from_slice(b",\"file\":\"");
+    escape_into(buf, file);
+    buf.extend_from_slice(b"\",\"line\":");
+    buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
 }

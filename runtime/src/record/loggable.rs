@@ -7,8 +7,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::config::Limits;
-use crate::encoder::{Encoder, LogKey};
+use super::encoder::{Encoder, LogKey};
+use super::limits::Limits;
 
 /// How a value is written to a security record, redaction applied.
 ///
@@ -273,7 +273,7 @@ impl Loggable for Duration {
 impl Loggable for SystemTime {
     fn log(&self, out: &mut Encoder<'_>) {
         let mut buf = Vec::with_capacity(30);
-        crate::time::write_rfc3339(&mut buf, *self);
+        super::time::write_rfc3339(&mut buf, *self);
         out.str(std::str::from_utf8(&buf).unwrap_or_default())
     }
 }

@@ -1,10 +1,17 @@
-//! The record: its bytes, levels and time, and how values are encoded into it.
+//! The record: the bytes of one invocation, the encoder that writes values into them with
+//! redaction and limits applied, [`Loggable`], levels and time. The hot path.
 
 pub mod encoder;
 pub mod invocation;
 pub mod level;
+pub mod limits;
 pub mod loggable;
+pub mod redacted;
 pub mod serde_value;
 pub mod time;
 
-pub use invocation::*;
+pub use encoder::{Array, Encoder, LogKey, Object};
+pub use invocation::{Callsite, CallsiteMeta, Invocation, Outcome};
+pub use level::{Level, ParseLevelError};
+pub use limits::Limits;
+pub use loggable::{Loggable, to_json};

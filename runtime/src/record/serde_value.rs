@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::encoder::Encoder;
-use crate::loggable::Loggable;
+use super::encoder::Encoder;
+use super::loggable::Loggable;
 
 /// Records a value through its `Serialize` impl, with the limits and escaping of every other
 /// value. Used for fields marked `#[seclog(serde)]`.

@@ -1,6 +1,7 @@
 //! The key of keyed pseudonyms.
 
 use std::fmt;
+use std::sync::{LazyLock, OnceLock};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -38,6 +39,15 @@ impl HashKey {
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
         let bytes = crate::hex::decode(text.trim().as_bytes()).ok_or(KeyError::NotHex)?;
         HashKey::new(bytes)
+    }
+
+    /// A key read from a file holding it in hex, as `seclog keygen` writes it. The error says
+    /// why, without the file's content.
+    pub(crate) fn read_file(path: &str) -> Result<Self, String> {
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?,
+        );
+        HashKey::from_hex(&text).map_err(|e| e.to_string())
     }
 
     /// The key's public id: 8 hex digits.
@@ -88,10 +98,34 @@ impl fmt::Display for KeyError {
 
 impl std::error::Error for KeyError {}
 
+/// The key of the installed set-up (`None` inside: it has none).
+static INSTALLED: OnceLock<Option<HashKey>> = OnceLock::new();
+
+/// Without set-up, the key of the file `SECLOG_HASH_KEY_FILE` names, read at first use.
+static FROM_ENV: LazyLock<Option<HashKey>> = LazyLock::new(|| {
+    let path = std::env::var("SECLOG_HASH_KEY_FILE").ok()?;
+    HashKey::read_file(&path)
+        .map_err(|e| eprintln!("seclog: SECLOG_HASH_KEY_FILE={path}: {e}; no pseudonym key"))
+        .ok()
+});
+
+/// Makes `key` the key of every pseudonym from now on: the set-up calls it when installed.
+pub(crate) fn install_hash_key(key: Option<HashKey>) {
+    let _ = INSTALLED.set(key);
+}
+
+/// The configured key: the installed set-up's, else the environment's.
+pub(crate) fn hash_key() -> Option<&'static HashKey> {
+    match INSTALLED.get() {
+        Some(installed) => installed.as_ref(),
+        None => FROM_ENV.as_ref(),
+    }
+}
+
 /// The pseudonym of `raw` under the configured key, or [`REDACTED`] when none is configured:
 /// never an unkeyed hash, which a dictionary reverses for low-entropy values.
 pub(crate) fn pseudonym(raw: &str) -> String {
-    match &crate::dispatch::current().hash_key {
+    match hash_key() {
         Some(key) => key.pseudonym(raw.as_bytes()),
         None => REDACTED.to_owned(),
     }

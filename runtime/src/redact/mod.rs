@@ -21,8 +21,8 @@ pub mod scanner;
 mod secret;
 mod strategy;
 
-pub(crate) use key::pseudonym;
 pub use key::{HashKey, KeyError};
+pub(crate) use key::{hash_key, install_hash_key, pseudonym};
 pub use secret::Secret;
 pub use strategy::{RedactIp, RedactLen, RedactText, card, email, first, hash, ip, last, len};
 
@@ -32,72 +32,4 @@ pub const REDACTED: &str = "[REDACTED]";
 
 pub(crate) fn write_redacted(buf: &mut Vec<u8>) {
     buf.extend_from_slice(b"\"[REDACTED]\"");
-}
-
-/// What generated code calls for `#[redact(strategy)]`. Not public API.
-#[doc(hidden)]
-pub mod strategy_writers {
-    use std::fmt::Display;
-
-    use super::{RedactIp, RedactLen, RedactText};
-    use crate::encoder::Encoder;
-
-    pub use super::strategy::{card, email, first, hash, last};
-
-    /// A text mask (`hash`, `email`, `card`), listed in the manifest as `how`; `null` for an
-    /// absent value.
-    pub fn text<T: RedactText + ?Sized>(
-        out: &mut Encoder<'_>,
-        value: &T,
-        how: &'static str,
-        mask: fn(&str) -> String,
-    ) {
-        match value.redact_text() {
-            Some(s) => {
-                out.note_redaction(how);
-                out.raw_str(&mask(s));
-            }
-            None => out.null(),
-        }
-    }
-
-    /// A text mask with a count (`first = N`, `last = N`).
-    pub fn text_n<T: RedactText + ?Sized>(
-        out: &mut Encoder<'_>,
-        value: &T,
-        n: usize,
-        how: &'static str,
-        mask: fn(&str, usize) -> String,
-    ) {
-        match value.redact_text() {
-            Some(s) => {
-                out.note_redaction(how);
-                out.raw_str(&mask(s, n));
-            }
-            None => out.null(),
-        }
-    }
-
-    /// `#[redact(ip)]`.
-    pub fn ip<T: RedactIp + ?Sized>(out: &mut Encoder<'_>, value: &T) {
-        match value.redact_ip() {
-            Some(s) => {
-                out.note_redaction("ip");
-                out.raw_str(&s);
-            }
-            None => out.null(),
-        }
-    }
-
-    /// `#[redact(len)]`.
-    pub fn len<T: RedactLen + ?Sized>(out: &mut Encoder<'_>, value: &T) {
-        out.note_redaction("len");
-        out.raw_str(&super::len(value.redact_len()));
-    }
-
-    /// `#[redact(with = path)]`.
-    pub fn with<T: ?Sized, R: Display>(out: &mut Encoder<'_>, value: &T, f: impl FnOnce(&T) -> R) {
-        out.note_redaction("with");
-        out.display(&f(value))
-    }
 }

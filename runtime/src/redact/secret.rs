@@ -2,9 +2,6 @@
 
 use std::fmt;
 
-use crate::encoder::Encoder;
-use crate::loggable::Loggable;
-
 /// A value that is a secret by its type: recorded as `"[REDACTED]"` wherever it appears, and
 /// printed as `[REDACTED]` by `Debug` and `Display`. Read it with [`expose`](Secret::expose).
 ///
@@ -67,27 +64,8 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
-impl<T> Loggable for Secret<T> {
-    fn log(&self, out: &mut Encoder<'_>) {
-        out.redacted()
-    }
-}
-
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Secret<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::deserialize(d).map(Secret)
-    }
-}
-
-#[cfg(feature = "secrecy")]
-mod secrecy_types {
-    use crate::encoder::Encoder;
-    use crate::loggable::Loggable;
-
-    /// Recorded as `"[REDACTED]"`.
-    impl<T: secrecy::zeroize::Zeroize + ?Sized> Loggable for secrecy::SecretBox<T> {
-        fn log(&self, out: &mut Encoder<'_>) {
-            out.redacted()
-        }
     }
 }

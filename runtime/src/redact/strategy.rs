@@ -7,9 +7,6 @@ use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use seclog_macros::event;
 
 use super::REDACTED;
 
@@ -18,20 +15,9 @@ pub const KEEP_AT_MOST_ONE_IN: usize = 4;
 
 /// `hmac:<key id>:<hex>` of `value` under the configured [`super::HashKey`]. With no key,
 /// `"[REDACTED]"` — never an unkeyed hash, which a dictionary of likely values (phone numbers,
-/// dates of birth) reverses in seconds — and, the first time, a warning record
-/// `seclog.hash_key_missing` that says so.
+/// dates of birth) reverses in seconds. (`#[redact(hash)]` also records, the first time, a
+/// warning `seclog.hash_key_missing` that says so.)
 pub fn hash(value: &str) -> String {
-    if crate::dispatch::current().hash_key.is_none() {
-        static WARNED: AtomicBool = AtomicBool::new(false);
-        if !WARNED.swap(true, Ordering::Relaxed) {
-            event!(
-                crate = crate,
-                level = "warn",
-                "seclog.hash_key_missing",
-                reason = "no hash key is configured (SECLOG_HASH_KEY_FILE or Builder::hash_key): #[redact(hash)] values are fully redacted"
-            );
-        }
-    }
     super::pseudonym(value)
 }
 

@@ -1,15 +1,20 @@
 //! The process-wide dispatcher: the configuration records are made with, and the hand-over
 //! of finished records to capture or to the delivery pipeline.
+//!
+//! [`current`] is the one way up from the layers below the set-up: the record reads its limits
+//! and `where` and hands its bytes over through the [`Dispatcher`] it returns, whose crate-wide
+//! surface is those few methods.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
 use std::sync::atomic::Ordering;
 
-use crate::config::{Builder, InitError, Limits};
+use super::builder::{Builder, InitError};
 use crate::delivery::Pipeline;
 use crate::delivery::pipeline::{SEQ, insert_seq};
-use crate::encoder::{escape_into, write_str_limited};
-use crate::record::CallsiteMeta;
+use crate::record::encoder::{escape_into, write_str_limited};
+use crate::record::invocation::write_location;
+use crate::record::{CallsiteMeta, Limits};
 use crate::testing;
 
 static INSTALLED: OnceLock<Dispatcher> = OnceLock::new();
@@ -22,19 +27,18 @@ thread_local! {
 }
 
 pub(crate) struct Dispatcher {
-    pub(crate) limits: Limits,
+    limits: Limits,
     /// 0 for the default set-up, 1 for the installed one: indexes per-call-site caches.
-    pub(crate) slot: usize,
-    pub(crate) hash_key: Option<crate::redact::HashKey>,
+    slot: usize,
     service: Option<Box<str>>,
     version: Option<Box<str>>,
     host: Box<str>,
     /// The program's name: the service of records made by seclog itself when none is set.
     program: Box<str>,
     pid: u32,
-    pub(crate) pipeline: Pipeline,
+    pipeline: Pipeline,
     #[cfg(feature = "tracing")]
-    pub(crate) bridge: Option<crate::bridge::Bridge>,
+    bridge: Option<crate::delivery::bridge::Bridge>,
 }
 
 /// The installed dispatcher, else the default one (stdout unless the environment says else).
@@ -90,13 +94,15 @@ pub fn flush_within(timeout: std::time::Duration) -> bool {
 impl Dispatcher {
     pub(crate) fn new(mut b: Builder, installed: bool) -> Self {
         if let Some(level) = b.level {
-            crate::filter::set_level(level);
+            super::filter::set_level(level);
+        }
+        if installed {
+            crate::redact::install_hash_key(b.hash_key.take());
         }
         let pipeline = b.pipeline();
         Dispatcher {
             limits: b.limits,
             slot: installed as usize,
-            hash_key: b.hash_key,
             service: b.service.map(Into::into),
             version: b.version.map(Into::into),
             host: gethostname::gethostname().to_string_lossy().into(),
@@ -113,12 +119,35 @@ impl Dispatcher {
     }
 
     fn from_env_or_default() -> Self {
-        let b = crate::config::builder().with_env().unwrap_or_else(|e| {
+        let b = super::builder::builder().with_env().unwrap_or_else(|e| {
             eprintln!("seclog: {e}; using the defaults");
-            crate::config::builder()
+            super::builder::builder()
         });
         crate::redact::scanner::set_enabled(b.secret_scanner);
         Dispatcher::new(b, false)
+    }
+
+    /// The size limits records are made with.
+    #[inline]
+    pub(crate) fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// 0 for the default set-up, 1 for the installed one: indexes per-call-site caches.
+    #[inline]
+    pub(crate) fn slot(&self) -> usize {
+        self.slot
+    }
+
+    /// Whether a record at `level` passes the level filter.
+    #[inline]
+    pub(crate) fn enabled(&self, level: crate::record::Level) -> bool {
+        super::filter::enabled(level)
+    }
+
+    /// The pipeline records are handed to.
+    pub(crate) fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
     }
 
     /// The constant parts of a call site's `where`: `,"where":{"service":..,"fn":..` and
@@ -204,12 +233,4 @@ impl Dispatcher {
         }
         self.pipeline.push(record, at);
     }
-}
-
-/// `,"file":"..","line":N`.
-pub(crate) fn write_location(buf: &mut Vec<u8>, file: &str, line: u32) {
-    buf.extend_from_slice(b",\"file\":\"");
-    escape_into(buf, file);
-    buf.extend_from_slice(b"\",\"line\":");
-    buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
 }

@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::level::Level;
+use crate::record::Level;
 
 /// The lowest level compiled in, from the strictest `min_level_*` feature enabled.
 pub const STATIC_MIN_LEVEL: Option<Level> = if cfg!(feature = "min_level_off") {

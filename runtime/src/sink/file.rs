@@ -288,7 +288,7 @@ impl State {
     /// Seals a checkpoint record stating the chain's count and head before it.
     fn write_checkpoint(&mut self, key_id: &str) -> io::Result<Checkpoint> {
         let mut ts = Vec::with_capacity(30);
-        crate::time::write_rfc3339(&mut ts, SystemTime::now());
+        crate::record::time::write_rfc3339(&mut ts, SystemTime::now());
         let checkpoint = Checkpoint {
             count: self.sealer.count(),
             head: self.sealer.head(),
@@ -406,7 +406,7 @@ impl State {
             return Ok(());
         }
         let mut ts = Vec::with_capacity(30);
-        crate::time::write_rfc3339(&mut ts, now);
+        crate::record::time::write_rfc3339(&mut ts, now);
         let record = serde_json::json!({
             "ts": String::from_utf8_lossy(&ts),
             "seclog_retention": { "deleted": deleted, "older_than_secs": keep_for.as_secs() },

@@ -29,6 +29,8 @@
 //! Backslash escapes are honoured in every quoted string (MySQL's default); a PostgreSQL
 //! standard string that ends in a backslash (`'C:\'`) is therefore read as going on.
 
+use crate::record::Invocation;
+
 /// The longest shape returned, in bytes; a longer one is cut and ends with `…`.
 pub const MAX_SHAPE_BYTES: usize = 4096;
 
@@ -444,6 +446,13 @@ fn group_end(toks: &[Tok<'_>], open: usize) -> Option<usize> {
         }
     }
     None
+}
+
+impl Invocation {
+    /// Records a `#[sql]` parameter by its shape only (see [`shape`]).
+    pub fn input_sql<T: SqlText + ?Sized>(&mut self, key_json: &'static str, sql: &T) {
+        self.input_redacted_as(key_json, "sql", &shape(sql.sql_text()));
+    }
 }
 
 /// SQL text: what a `#[sql]` parameter must be (`&str`, `String`, ...).

@@ -26,8 +26,7 @@ use std::fmt;
 
 use seclog_macros::event;
 
-use crate::encoder::Encoder;
-use crate::loggable::Loggable;
+use crate::record::{Encoder, Loggable};
 
 /// A kind of file, as declared or as detected from its signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -38,9 +38,7 @@
 
 use seclog_macros::event;
 
-use crate::config::Limits;
-use crate::encoder::Encoder;
-use crate::loggable::Loggable;
+use crate::record::{Encoder, Limits, Loggable};
 
 /// The failures of one validation. See the [module docs](self).
 #[derive(Debug, Clone, Default)]

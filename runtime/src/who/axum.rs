@@ -43,9 +43,8 @@ use std::task::{Context as TaskContext, Poll};
 use ::axum::extract::ConnectInfo;
 use http::{HeaderMap, HeaderValue, Request, Response, header};
 
-use crate::context::{Caller, Context};
-use crate::encoder::Encoder;
-use crate::loggable::Loggable;
+use super::context::{Caller, Context};
+use crate::record::{Encoder, Loggable};
 
 /// The request-id header read and echoed.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

@@ -36,7 +36,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 
-use crate::encoder::{Encoder, write_str_limited};
+use crate::record::encoder::write_str_limited;
+use crate::record::{Encoder, Invocation};
 
 /// Who is acting: the identity recorded under a record's `who`. Every key is optional and
 /// appears only when known.
@@ -518,6 +519,21 @@ impl<F: Future> Future for Bound<F> {
         let this = &mut *self;
         let _entered = this.context.clone().map(Entered::enter);
         this.fut.as_mut().poll(cx)
+    }
+}
+
+impl Invocation {
+    /// Records `who`: `user` from `who = expr`, `caller` from a `#[caller]` parameter, merged
+    /// over the ambient caller. Called once, before the inputs.
+    pub fn identify(&mut self, user: Option<&dyn fmt::Display>, caller: Option<&Caller>) {
+        let ambient = current_context();
+        if user.is_none() && caller.is_none() && ambient.is_none() {
+            return;
+        }
+        let where_members = ambient.as_ref().and_then(|c| c.where_members.clone());
+        self.write_who(where_members, |enc| {
+            write_who(enc, user, caller, ambient.as_ref())
+        });
     }
 }
 

@@ -42,9 +42,8 @@ use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::Limits;
-use crate::context::{Caller, Context, Scoped};
-use crate::encoder::Encoder;
+use super::context::{Caller, Context, Scoped};
+use crate::record::{Encoder, Limits};
 
 static COLD: AtomicBool = AtomicBool::new(true);
 
