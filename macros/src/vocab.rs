@@ -376,7 +376,10 @@ mod tests {
             ("usr_created", "user_created"),
             ("malicous_sqli", "malicious_sqli"),
             ("mpc_tool_poisoning", "mcp_tool_poisoning"),
-            ("privilige_permissions_changed", "privilege_permissions_changed"),
+            (
+                "privilige_permissions_changed",
+                "privilege_permissions_changed",
+            ),
             // The first segment is one edit from a prefix; the rest is close to an event.
             ("sesion_logut", "session_logout"),
             // ... or not: the prefix is what is suggested.
