@@ -8,7 +8,9 @@
 //! The corpus is a JSON array of objects with `input` (the statement) and `literals` (each
 //! literal's source text, quotes included). A literal survives when its text, without its
 //! quotes and with whitespace runs made one space, occurs in the shape as a whole token (not
-//! inside a longer word). Literals under 3 characters are not compared: `1` occurs in `t1`.
+//! inside a longer word) more often than in the statement outside its literals: in
+//! `VALUES (1, 'title')` after a `title` column, the shape may keep the column but not the
+//! string. Literals under 3 characters are not compared: `1` occurs in `t1`.
 //! Exits 1 on any survivor or panic, 2 on a bad command line or corpus.
 
 use std::panic;
@@ -47,10 +49,11 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Whether `needle` occurs in `hay` as a whole token: no word character glued on either side
-/// (where the needle itself starts or ends with one).
-fn occurs_as_token(hay: &str, needle: &str) -> bool {
+/// How often `needle` occurs in `hay` as a whole token: no word character glued on either
+/// side (where the needle itself starts or ends with one).
+fn token_count(hay: &str, needle: &str) -> usize {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    let mut count = 0;
     let mut from = 0;
     while let Some(p) = hay[from..].find(needle) {
         let start = from + p;
@@ -58,11 +61,11 @@ fn occurs_as_token(hay: &str, needle: &str) -> bool {
         let left_ok = start == 0 || !is_word_byte(n[0]) || !is_word_byte(h[start - 1]);
         let right_ok = end == h.len() || !is_word_byte(n[n.len() - 1]) || !is_word_byte(h[end]);
         if left_ok && right_ok {
-            return true;
+            count += 1;
         }
         from = start + hay[start..].chars().next().map_or(1, char::len_utf8);
     }
-    false
+    count
 }
 
 fn main() -> ExitCode {
@@ -121,13 +124,19 @@ fn main() -> ExitCode {
                 continue;
             }
         };
+        // The statement outside its literals: what the shape may keep.
+        let mut code = input.to_owned();
+        for lit in &lits {
+            code = code.replace(lit, " ");
+        }
+        let code = squeeze(&code);
         for lit in lits {
             let text = squeeze(unquote(lit));
             if text.chars().count() < 3 {
                 continue;
             }
             compared += 1;
-            if occurs_as_token(&shaped, &text) {
+            if token_count(&shaped, &text) > token_count(&code, &text) {
                 survivors += 1;
                 if verbose {
                     println!("SURVIVOR #{index} {text:?}\n  in:    {input}\n  shape: {shaped}");

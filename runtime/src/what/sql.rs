@@ -26,8 +26,18 @@
 //! first one, so a bulk insert has a short shape. Anything unterminated (a string, a quoted
 //! identifier, a comment) turns into `?` to the end. The shape is at most 4096 bytes.
 //!
-//! Backslash escapes are honoured in every quoted string (MySQL's default); a PostgreSQL
-//! standard string that ends in a backslash (`'C:\'`) is therefore read as going on.
+//! A bare word right after a credential keyword — `PASSWORD`, `IDENTIFIED BY`, `SECRET`, and
+//! `REPLACE` after `IDENTIFIED BY` (so also `ENCRYPTION PASSWORD`, `WITH PASSWORD`, `PASSWORD =`)
+//! — is a literal too: `CREATE USER u PASSWORD Password1` becomes `CREATE USER u PASSWORD ?`.
+//! Keywords (`PASSWORD EXPIRE`, `password TEXT`), qualified columns (`t.password`) and
+//! function calls stay.
+//!
+//! **Two readings of a backslash.** MySQL reads `\'` inside a string as an escaped quote;
+//! PostgreSQL's standard strings, SQLite, SQL Server and Oracle read the backslash as a
+//! character and the quote as the end. A statement does not say where it is sent, so a
+//! statement with a backslash is read both ways, and when the readings disagree, every byte
+//! that either of them calls a literal is hidden: `WHERE path = 'C:\' AND token = 'tok'`
+//! becomes `WHERE path = ?`. Structure is lost after such a string, never a value.
 
 use crate::record::Invocation;
 
@@ -306,7 +316,7 @@ impl<'a, 'f> Tokenizer<'a, 'f> {
             j += 1;
         }
         if bytes.get(j) != Some(&b'$') {
-            return self.text(i, i + 1);
+            return self.spaced_tag(i).unwrap_or_else(|| self.text(i, i + 1));
         }
         let tag = &sql[i..=j];
         let end = match sql[j + 1..].find(tag) {
@@ -314,6 +324,25 @@ impl<'a, 'f> Tokenizer<'a, 'f> {
             None => sql.len(),
         };
         self.lit(i, end)
+    }
+
+    /// A malformed tag with spaces, `$some tag$..$some tag$`: servers reject it, but what it
+    /// quotes reads as a value, so it is one literal when its closing tag follows.
+    fn spaced_tag(&mut self, i: usize) -> Option<usize> {
+        let sql = self.sql;
+        let bytes = sql.as_bytes();
+        let close = i + 1 + bytes[i + 1..].iter().take(64).position(|&b| b == b'$')?;
+        let inner = &bytes[i + 1..close];
+        if !inner.contains(&b' ')
+            || !inner
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b' '))
+        {
+            return None;
+        }
+        let tag = &sql[i..=close];
+        let end = close + 1 + sql[close + 1..].find(tag)? + tag.len();
+        Some(self.lit(i, end))
     }
 }
 
