@@ -97,6 +97,7 @@ fn a_clean_shutdown_ends_closed() {
     assert_eq!(end.last_event.as_deref(), Some("sys_shutdown"));
     assert!(end.last_seq.is_some_and(|s| s >= 300), "{end:?}");
     assert!(end.last_ts.as_deref().is_some_and(|t| t.ends_with('Z')));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -133,6 +134,7 @@ fn a_log_cut_at_a_line_boundary_verifies_but_ends_open() {
     assert_eq!(end.file, newest);
     assert_eq!(end.last_line, remaining.len() as u64);
     assert_eq!(end.last_event.as_deref(), Some("order.place"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -158,6 +160,7 @@ fn a_killed_writer_ends_open() {
         .count();
     assert_eq!(end.last_line, complete as u64, "a torn tail is not counted");
     assert_ne!(end.last_event.as_deref(), Some("sys_shutdown"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -180,6 +183,7 @@ fn a_torn_shutdown_record_does_not_close_the_log() {
     let end = report.end.unwrap();
     assert_eq!(end.state, EndState::Open);
     assert_eq!(end.last_event.as_deref(), Some("order.place"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
