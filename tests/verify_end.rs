@@ -205,3 +205,39 @@ fn a_sealed_shutdown_written_by_any_writer_closes_the_log() {
         (EndState::Closed, 3, Some(2))
     );
 }
+
+#[test]
+fn checkpoints_after_the_shutdown_keep_the_log_closed() {
+    let dir = temp_dir("checkpointed");
+    let sink = File::builder(&dir, key())
+        .fsync(Fsync::Never)
+        .checkpoint_every(Duration::from_millis(10))
+        .open()
+        .unwrap();
+    sink.write(b"{\"seq\":1,\"event\":\"order.place\"}\n")
+        .unwrap();
+    sink.write(b"{\"seq\":2,\"event\":\"sys_shutdown\"}\n")
+        .unwrap();
+    sink.flush().unwrap();
+    let newest = log_files(&dir).unwrap().pop().unwrap();
+    // The sink goes on writing checkpoints until it is dropped.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&newest)
+        .unwrap()
+        .lines()
+        .last()
+        .is_some_and(|l| l.contains("seclog_checkpoint"))
+    {
+        assert!(Instant::now() < deadline, "no checkpoint was written");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(sink);
+    let report = verify_dir(&key(), &dir).unwrap();
+    assert_eq!(report.failure, None);
+    let end = report.end.unwrap();
+    assert_eq!(end.state, EndState::Closed);
+    assert_eq!(end.last_event.as_deref(), Some("sys_shutdown"));
+    assert_eq!(end.last_line, lines_of(&newest).len() as u64);
+    assert!(end.last_line > 3, "checkpoints follow the shutdown");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -255,7 +255,7 @@ fn verify(
         let n = end.last_line;
         match end.state {
             EndState::Closed => {
-                println!("End:      closed (line {n} of {file} is sys_shutdown)")
+                println!("End:      closed by sys_shutdown ({file} ends at line {n})")
             }
             EndState::Open => println!(
                 "End:      open after line {n} of {file}: still being written, the writer crashed, \

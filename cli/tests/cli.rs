@@ -282,10 +282,11 @@ fn verify_says_whether_the_log_ends_closed_or_open() {
     let o = verify(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains("End:      closed (line 502 of"),
+        text(&o).contains("End:      closed by sys_shutdown ("),
         "{}",
         text(&o)
     );
+    assert!(text(&o).contains("ends at line 502)"), "{}", text(&o));
     assert!(text(&o).contains("Result:   VALID"));
     assert_eq!(verify(&["--require-closed"]).status.code(), Some(0));
     let (code, v) = verify_json(&key_file, &logs, &[]);

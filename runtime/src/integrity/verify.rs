@@ -49,17 +49,20 @@ impl EndState {
 ///
 /// A chain verifies record by record, so a log cut at a line boundary verifies up to the cut:
 /// only its end tells that more may have followed. A writer that stops cleanly records
-/// `sys_shutdown` last; a log whose last record is anything else ends open.
+/// `sys_shutdown` last (only the file sink's checkpoints may follow it); a log whose last
+/// event is anything else ends open. Closed says how the remaining records end, not that none
+/// were removed after them (whole newer files, say): a checkpoint kept off the host says that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEnd {
     /// Closed or open.
     pub state: EndState,
     /// The newest file.
     pub file: PathBuf,
-    /// The line of its last complete line, from 1 (the header is line 1; a line cut short by
+    /// The number of its last complete line, from 1 (the header is line 1; a line cut short by
     /// a crash is not counted).
     pub last_line: u64,
-    /// The last record's `seq`, `ts` and `event`, when it has them.
+    /// The `seq`, `ts` and `event` of the last record that has an `event` (the file sink's
+    /// checkpoints and retention notes are passed over), when there is one.
     pub last_seq: Option<u64>,
     /// See [`LogEnd::last_seq`].
     pub last_ts: Option<String>,
@@ -83,9 +86,14 @@ pub fn log_end(files: &[PathBuf]) -> io::Result<Option<LogEnd>> {
         lines.pop();
     }
     let last_line = lines.len() as u64;
+    // The file sink's own lines (checkpoints, retention notes, the header) may follow the
+    // shutdown: the last record with an `event` decides.
     let last = lines
-        .last()
-        .and_then(|l| serde_json::from_slice::<serde_json::Value>(l).ok());
+        .iter()
+        .rev()
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
+        .find(|v| v.get("event").is_some());
     let field = |k: &str| last.as_ref().and_then(|v| v.get(k));
     let last_event = field("event").and_then(|e| e.as_str()).map(str::to_owned);
     let state = if last_event.as_deref() == Some("sys_shutdown") {
