@@ -194,6 +194,16 @@ const CASES: &[(&str, &str)] = &[
         r"SELECT a FROM t JOIN u ON 'dir\' = t.p WHERE t.owner = 'Ramona'",
         "SELECT a FROM t JOIN u ON ?",
     ),
+    // `ESCAPE '\'` names the backslash as LIKE's escape: a string of one backslash.
+    (
+        r"SELECT id FROM t WHERE a LIKE '%x\_%' ESCAPE '\' AND code = 'VOUCHER2026' AND n = 1",
+        "SELECT id FROM t WHERE a LIKE ? ESCAPE ?",
+    ),
+    // Two ambiguous strings: each reading's literals are hidden.
+    (
+        r"SELECT * FROM t WHERE a = 'one\' OR b = 'two\' OR c = 'Isabella'",
+        "SELECT * FROM t WHERE a = ?",
+    ),
     // A doubled backslash reads the same both ways, and `E'..'` always escapes.
     (
         r"SELECT * FROM t WHERE a = 'x\\' AND b = E'y\'s' AND c = 3",
