@@ -85,9 +85,11 @@ const CASES: &[(&str, &str)] = &[
         "INSERT INTO stats (day, hits) VALUES ('2026-11-23', 1) ON DUPLICATE KEY UPDATE hits = hits + 1",
         "INSERT INTO stats (day, hits) VALUES (?, ?) ON DUPLICATE KEY UPDATE hits = hits + ?",
     ),
+    // `\'` is an escaped quote to MySQL and the end of the string to every other server: the
+    // shape hides whatever either reading calls a literal, here everything after `login =`.
     (
         r"SELECT * FROM users WHERE login = 'o\'brien' /* legacy */ AND id > 100",
-        "SELECT * FROM users WHERE login = ? AND id > ?",
+        "SELECT * FROM users WHERE login = ?",
     ),
     ("SELECT 1 # mysql comment with 'secret'", "SELECT ?"),
     (
@@ -139,6 +141,82 @@ const CASES: &[(&str, &str)] = &[
     (
         "SELECT t1.c2, table3.col_4 FROM t1 JOIN table3 ON t1.id = table3.t1_id",
         "SELECT t1.c2, table3.col_4 FROM t1 JOIN table3 ON t1.id = table3.t1_id",
+    ),
+    // Credentials without quotes are credentials.
+    (
+        "CREATE ROLE auditor LOGIN PASSWORD hunter2hunter2",
+        "CREATE ROLE auditor LOGIN PASSWORD ?",
+    ),
+    (
+        "ALTER USER app IDENTIFIED BY N3wPassw0rd REPLACE 0ldPassw0rd",
+        "ALTER USER app IDENTIFIED BY ? REPLACE ?",
+    ),
+    (
+        "BACKUP DATABASE shop TO '/mnt/b' WITH ENCRYPTION PASSWORD Backup2026",
+        "BACKUP DATABASE shop TO ? WITH ENCRYPTION PASSWORD ?",
+    ),
+    (
+        "CREATE SECRET s3cr3tValue; SET PASSWORD = Winter2026",
+        "CREATE SECRET ?; SET PASSWORD = ?",
+    ),
+    (
+        "CREATE USER password PASSWORD Tr0ub4dor",
+        "CREATE USER password PASSWORD ?",
+    ),
+    // ... but `password` columns, functions and keywords after them are not.
+    (
+        "SELECT password FROM users WHERE u.password IS NOT NULL ORDER BY password DESC",
+        "SELECT password FROM users WHERE u.password IS NOT NULL ORDER BY password DESC",
+    ),
+    (
+        "CREATE TABLE users (id INT, password TEXT NOT NULL, secret VARCHAR(64))",
+        "CREATE TABLE users (id INT, password TEXT NOT NULL, secret VARCHAR(?))",
+    ),
+    (
+        "CREATE OR REPLACE VIEW v AS SELECT REPLACE(name, 'a', 'b') FROM t",
+        "CREATE OR REPLACE VIEW v AS SELECT REPLACE(name, ?, ?) FROM t",
+    ),
+    (
+        "UPDATE users SET password = crypt(pw, gen_salt(bf)) WHERE id = 3",
+        "UPDATE users SET password = crypt(pw, gen_salt(bf)) WHERE id = ?",
+    ),
+    (
+        "ALTER USER app PASSWORD EXPIRE; ALTER USER app IDENTIFIED BY PASSWORD '*AB12'",
+        "ALTER USER app PASSWORD EXPIRE; ALTER USER app IDENTIFIED BY PASSWORD ?",
+    ),
+    // A standard string ending in a backslash (PostgreSQL, SQLite, SQL Server, Oracle) ends
+    // there; read as MySQL it goes on. Nothing after it survives either reading.
+    (
+        r"SELECT * FROM files WHERE path = 'C:\' AND token = 'tok_live_example0000'",
+        "SELECT * FROM files WHERE path = ?",
+    ),
+    (
+        r"SELECT a FROM t JOIN u ON 'dir\' = t.p WHERE t.owner = 'Ramona'",
+        "SELECT a FROM t JOIN u ON ?",
+    ),
+    // `ESCAPE '\'` names the backslash as LIKE's escape: a string of one backslash.
+    (
+        r"SELECT id FROM t WHERE a LIKE '%x\_%' ESCAPE '\' AND code = 'VOUCHER2026' AND n = 1",
+        "SELECT id FROM t WHERE a LIKE ? ESCAPE ?",
+    ),
+    // Two ambiguous strings: each reading's literals are hidden.
+    (
+        r"SELECT * FROM t WHERE a = 'one\' OR b = 'two\' OR c = 'Isabella'",
+        "SELECT * FROM t WHERE a = ?",
+    ),
+    // A doubled backslash reads the same both ways, and `E'..'` always escapes.
+    (
+        r"SELECT * FROM t WHERE a = 'x\\' AND b = E'y\'s' AND c = 3",
+        "SELECT * FROM t WHERE a = ? AND b = ? AND c = ?",
+    ),
+    // A dollar tag with a space is no tag to a server, but what it quotes is a value.
+    (
+        "INSERT INTO notes (body) VALUES ($my tag$private words$my tag$)",
+        "INSERT INTO notes (body) VALUES (?)",
+    ),
+    (
+        "SELECT $price AND $qty FROM t",
+        "SELECT $price AND $qty FROM t",
     ),
     // Unterminated: everything from the quote on is one literal.
     (
@@ -228,6 +306,31 @@ fn statement_with_secret() -> impl Strategy<Value = (String, String)> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Backslashes next to quotes read two ways; neither reading's literal survives.
+    #[test]
+    fn no_literal_survives_either_backslash_reading(
+        a in "[A-Za-z][A-Za-z0-9]{5,20}",
+        b in "[A-Za-z][A-Za-z0-9]{5,20}",
+        tail in prop_oneof![Just(r"\"), Just(r"\\"), Just(r"\'x"), Just("")],
+    ) {
+        let sql = format!("SELECT * FROM t WHERE p = '{a}{tail}' AND q = '{b}' AND r = 1");
+        let out = shape(&sql);
+        prop_assert!(!out.contains(a.as_str()), "{sql:?} -> {out:?}");
+        prop_assert!(!out.contains(b.as_str()), "{sql:?} -> {out:?}");
+    }
+
+    #[test]
+    fn bare_passwords_never_survive(pw in "[A-Za-z][A-Za-z0-9_]{7,20}") {
+        for sql in [
+            format!("CREATE USER u PASSWORD {pw}"),
+            format!("ALTER USER u IDENTIFIED BY {pw} REPLACE {pw}x"),
+            format!("IMPORT t FROM '/x' WITH ENCRYPTION PASSWORD {pw}"),
+        ] {
+            let out = shape(&sql);
+            prop_assert!(!out.contains(pw.as_str()), "{sql:?} -> {out:?}");
+        }
+    }
 
     #[test]
     fn never_panics_on_arbitrary_text(s in "\\PC*") {

@@ -2,8 +2,10 @@
 //!
 //! - `seclog keygen --out <file>` writes a new chain key (mode 0600, never over an existing
 //!   file) and prints its id.
-//! - `seclog verify --key <file> <file|dir>` checks the chain and prints a summary; exit code 0
-//!   when everything verifies, 1 on tampering, 2 on usage or I/O errors.
+//! - `seclog verify --key <file> <file|dir>` checks the chain and prints a summary (`--json`:
+//!   one JSON object), including whether the log ends closed (its last record is
+//!   `sys_shutdown`) or open; exit code 0 when everything verifies, 1 on tampering (or on an
+//!   open end with `--require-closed`), 2 on usage or I/O errors.
 //! - `seclog cat <file|dir>` prints records one per line, readably, with filters.
 #![forbid(unsafe_code)]
 
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use seclog_runtime::integrity::{self, ChainKey};
+use seclog_runtime::integrity::{self, ChainKey, EndState};
 use serde_json::Value;
 
 #[derive(Parser)]
@@ -44,6 +46,12 @@ enum Command {
         /// reach it, or it was cut.
         #[arg(long)]
         checkpoint: Option<PathBuf>,
+        /// Print one JSON object: verdict, counts, problems and how the log ends.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 unless the log ends closed (its last record is `sys_shutdown`).
+        #[arg(long)]
+        require_closed: bool,
         /// A log file or a directory of log files.
         path: PathBuf,
     },
@@ -86,8 +94,18 @@ fn main() -> ExitCode {
         Command::Verify {
             key,
             checkpoint,
+            json,
+            require_closed,
             path,
-        } => verify(&key, checkpoint.as_deref(), &path),
+        } => verify(
+            &key,
+            checkpoint.as_deref(),
+            &path,
+            VerifyOutput {
+                json,
+                require_closed,
+            },
+        ),
         Command::Cat {
             path,
             event,
@@ -162,7 +180,18 @@ fn files_of(path: &Path) -> io::Result<Vec<PathBuf>> {
     }
 }
 
-fn verify(key: &Path, checkpoint: Option<&Path>, path: &Path) -> io::Result<u8> {
+/// How `verify` reports.
+struct VerifyOutput {
+    json: bool,
+    require_closed: bool,
+}
+
+fn verify(
+    key: &Path,
+    checkpoint: Option<&Path>,
+    path: &Path,
+    output: VerifyOutput,
+) -> io::Result<u8> {
     let key = read_key(key)?;
     let checkpoint = match checkpoint {
         Some(p) => Some(
@@ -183,6 +212,22 @@ fn verify(key: &Path, checkpoint: Option<&Path>, path: &Path) -> io::Result<u8> 
             fs::read(f).map(|b| b.split(|&c| c == b'\n').filter(|l| !l.is_empty()).count() as u64)
         })
         .sum::<io::Result<u64>>()?;
+    let open = report
+        .end
+        .as_ref()
+        .is_none_or(|e| e.state == EndState::Open);
+    let code = if report.failure.is_some() || (output.require_closed && open) {
+        TAMPERED
+    } else {
+        0
+    };
+    if output.json {
+        println!(
+            "{}",
+            verify_json(&key, &files, &report, total_lines, &output)
+        );
+        return Ok(code);
+    }
     println!("Key:      {}", key.id());
     println!(
         "Files:    {} verified of {}",
@@ -205,10 +250,25 @@ fn verify(key: &Path, checkpoint: Option<&Path>, path: &Path) -> io::Result<u8> 
             "Start:    after retention (earlier files were deleted; what remains verifies from there)"
         );
     }
+    if let Some(end) = &report.end {
+        let file = end.file.display();
+        let n = end.last_line;
+        match end.state {
+            EndState::Closed => {
+                println!("End:      closed by sys_shutdown ({file} ends at line {n})")
+            }
+            EndState::Open => println!(
+                "End:      open after line {n} of {file}: still being written, the writer crashed, \
+                 or records after line {n} were removed; keep checkpoints off the host to tell which"
+            ),
+        }
+    }
     match &report.failure {
-        None => {
+        None if code == 0 => {
             println!("Result:   VALID");
-            Ok(0)
+        }
+        None => {
+            println!("Result:   VALID, but the log ends open and --require-closed was given");
         }
         Some(f) => {
             println!("Result:   TAMPERED");
@@ -218,9 +278,58 @@ fn verify(key: &Path, checkpoint: Option<&Path>, path: &Path) -> io::Result<u8> 
                 f.line,
                 f.kind
             );
-            Ok(TAMPERED)
         }
     }
+    Ok(code)
+}
+
+/// `seclog verify --json`: one object whose keys stay stable.
+fn verify_json(
+    key: &ChainKey,
+    files: &[PathBuf],
+    report: &integrity::Report,
+    total_lines: u64,
+    output: &VerifyOutput,
+) -> Value {
+    let path = |p: &Path| Value::from(p.display().to_string());
+    let problems: Vec<Value> = report
+        .failure
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "file": path(&f.file),
+                "line": f.line,
+                "kind": f.kind.as_str(),
+            })
+        })
+        .collect();
+    let end = report.end.as_ref().map_or(Value::Null, |e| {
+        serde_json::json!({
+            "state": e.state.as_str(),
+            "file": path(&e.file),
+            "last_line": e.last_line,
+            "last_seq": e.last_seq,
+            "last_ts": e.last_ts,
+            "last_event": e.last_event,
+        })
+    });
+    serde_json::json!({
+        "verdict": if report.failure.is_some() { "TAMPERED" } else { "VALID" },
+        "key_id": key.id(),
+        "files": {
+            "total": files.len(),
+            "verified": files.len() - usize::from(report.failure.is_some()),
+        },
+        "records": {
+            "valid": report.valid,
+            "invalid_or_unverified": total_lines.saturating_sub(report.valid),
+        },
+        "starts_after_retention": report.starts_after_retention,
+        "incomplete_tails": report.incomplete_tails.iter().map(|p| path(p)).collect::<Vec<_>>(),
+        "problems": problems,
+        "end": end,
+        "require_closed": output.require_closed,
+    })
 }
 
 struct Filter {

@@ -222,3 +222,137 @@ fn verify_against_a_kept_checkpoint_catches_a_cut_tail() {
     assert!(text(&o).contains("truncated"), "{}", text(&o));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Writes `n` records and a final `sys_shutdown`, as the guard does at a clean exit, into a
+/// single file; returns it.
+fn write_closed_log(dir: &Path, key: &ChainKey, n: u64) -> PathBuf {
+    let sink = File::builder(dir, key.clone())
+        .fsync(Fsync::Never)
+        .open()
+        .unwrap();
+    for seq in 1..=n {
+        sink.write(format!("{{\"seq\":{seq},\"event\":\"order.place\"}}\n").as_bytes())
+            .unwrap();
+    }
+    sink.write(
+        format!(
+            "{{\"ts\":\"2026-11-30T23:00:00.000000000Z\",\"seq\":{},\"event\":\"sys_shutdown\",\"level\":\"WARN\"}}\n",
+            n + 1
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    sink.flush().unwrap();
+    let mut files = seclog_runtime::integrity::log_files(dir).unwrap();
+    assert_eq!(files.len(), 1);
+    files.pop().unwrap()
+}
+
+fn verify_json(key_file: &Path, logs: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec![
+        "verify",
+        "--json",
+        "--key",
+        key_file.to_str().unwrap(),
+        logs.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = seclog(&args);
+    let v = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("--json prints one JSON object ({e}): {}", text(&o)));
+    (o.status.code(), v)
+}
+
+#[test]
+fn verify_says_whether_the_log_ends_closed_or_open() {
+    let dir = temp_dir("end");
+    let logs = dir.join("logs");
+    let key = ChainKey::from_bytes([7; 32]);
+    let key_file = dir.join("chain.key");
+    std::fs::write(&key_file, key.to_hex().as_bytes()).unwrap();
+    let file = write_closed_log(&logs, &key, 500);
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", "--key", key_file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.push(logs.to_str().unwrap());
+        seclog(&args)
+    };
+
+    // Closed: header + 500 records + the shutdown = 502 lines.
+    let o = verify(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("End:      closed by sys_shutdown ("),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("ends at line 502)"), "{}", text(&o));
+    assert!(text(&o).contains("Result:   VALID"));
+    assert_eq!(verify(&["--require-closed"]).status.code(), Some(0));
+    let (code, v) = verify_json(&key_file, &logs, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["verdict"], "VALID");
+    assert_eq!(v["records"]["valid"], 502);
+    assert_eq!(v["problems"], serde_json::json!([]));
+    assert_eq!(v["end"]["state"], "closed");
+    assert_eq!(v["end"]["last_line"], 502);
+    assert_eq!(v["end"]["last_seq"], 501);
+    assert_eq!(v["end"]["last_event"], "sys_shutdown");
+    assert_eq!(v["end"]["last_ts"], "2026-11-30T23:00:00.000000000Z");
+
+    // The last 200 records, the shutdown among them, cut at a line boundary: every MAC that
+    // is left verifies, so the verdict stays VALID, but the end is open and says so.
+    let content = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = content.lines().collect();
+    std::fs::write(&file, lines[..302].join("\n") + "\n").unwrap();
+    let o = verify(&[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "an open end alone is not tampering: {}",
+        text(&o)
+    );
+    let out = text(&o);
+    assert!(out.contains("Result:   VALID"), "{out}");
+    assert!(out.contains("End:      open after line 302 of"), "{out}");
+    assert!(
+        out.contains("records after line 302 were removed; keep checkpoints off the host"),
+        "{out}"
+    );
+    let o = verify(&["--require-closed"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("--require-closed"), "{}", text(&o));
+    let (code, v) = verify_json(&key_file, &logs, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["verdict"], "VALID");
+    assert_eq!(v["end"]["state"], "open");
+    assert_eq!(v["end"]["last_line"], 302);
+    assert_eq!(v["end"]["last_seq"], 301);
+    assert_eq!(v["end"]["last_event"], "order.place");
+    let (code, v) = verify_json(&key_file, &logs, &["--require-closed"]);
+    assert_eq!((code, v["require_closed"].as_bool()), (Some(1), Some(true)));
+
+    // A writer that crashed mid-line: the torn line is not a record, the end is open.
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":302,\"event\":\"sys_shu");
+    std::fs::write(&file, &bytes).unwrap();
+    let (code, v) = verify_json(&key_file, &logs, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["end"]["state"], "open");
+    assert_eq!(v["end"]["last_line"], 302);
+    assert_eq!(v["incomplete_tails"].as_array().map(Vec::len), Some(1));
+
+    // Tampering is reported in `problems`, with the end alongside.
+    let content = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<&str> = content.lines().collect();
+    lines.truncate(302);
+    lines.remove(10);
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let (code, v) = verify_json(&key_file, &logs, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["verdict"], "TAMPERED");
+    assert_eq!(v["problems"][0]["line"], 11);
+    assert_eq!(v["problems"][0]["kind"], "deleted");
+    assert_eq!(v["end"]["state"], "open");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

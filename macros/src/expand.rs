@@ -187,9 +187,23 @@ pub(crate) fn event_error(lit: &syn::LitStr, e: EventError) -> syn::Error {
                 lit.value()
             );
             if let Some(s) = suggestion {
-                m.push_str(&format!("\nhelp: did you mean \"{s}\"?"));
+                m.push_str(&format!("\nhelp: did you mean `{s}`?"));
             }
             m
+        }
+        EventError::Typo { suggestion } => {
+            let value = lit.value();
+            let meant = if suggestion.ends_with('_') {
+                format!("an event under `{suggestion}`")
+            } else {
+                format!("`{suggestion}`")
+            };
+            format!(
+                "{value:?} looks like a misspelling of the OWASP vocabulary: did you mean {meant}?\n\
+                 help: a free-form event name must not be a near-miss of a vocabulary name or prefix \
+                 (authn_, authz_, session_, ...); fix the spelling, or choose a name that is clearly \
+                 your own (e.g. `orders.create`)"
+            )
         }
         EventError::NotAStem { family } => format!(
             "{:?} is not a security event: it has no `_success` / `_fail` forms in the OWASP vocabulary\n\

@@ -18,7 +18,10 @@ pub(crate) use chain::mac_of;
 pub use chain::{EPOCH_RECORDS, Sealer, Tamper, TamperKind, Verifier};
 pub use checkpoint::Checkpoint;
 pub(crate) use verify::parse_header;
-pub use verify::{Failure, Report, log_files, verify_dir, verify_files, verify_files_against};
+pub use verify::{
+    EndState, Failure, LogEnd, Report, log_end, log_files, verify_dir, verify_files,
+    verify_files_against,
+};
 
 use std::fmt;
 

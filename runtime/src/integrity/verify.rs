@@ -21,6 +21,94 @@ pub struct Report {
     /// Files whose last line was cut short by a crash while it was written: the line is not a
     /// record (it was never complete), and the chain goes on from the record before it.
     pub incomplete_tails: Vec<PathBuf>,
+    /// How the newest file ends: closed by a shutdown, or open. `None` when there is no file.
+    pub end: Option<LogEnd>,
+}
+
+/// Whether a log ends closed or open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndState {
+    /// The last record of the newest file is `sys_shutdown`: the writer stopped cleanly.
+    Closed,
+    /// Anything else: the log is still being written, the writer crashed, or records after
+    /// the last line were removed. A checkpoint kept off the host tells which.
+    Open,
+}
+
+impl EndState {
+    /// `closed` or `open`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndState::Closed => "closed",
+            EndState::Open => "open",
+        }
+    }
+}
+
+/// How the newest file of a log ends.
+///
+/// A chain verifies record by record, so a log cut at a line boundary verifies up to the cut:
+/// only its end tells that more may have followed. A writer that stops cleanly records
+/// `sys_shutdown` last (only the file sink's checkpoints may follow it); a log whose last
+/// event is anything else ends open. Closed says how the remaining records end, not that none
+/// were removed after them (whole newer files, say): a checkpoint kept off the host says that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEnd {
+    /// Closed or open.
+    pub state: EndState,
+    /// The newest file.
+    pub file: PathBuf,
+    /// The number of its last complete line, from 1 (the header is line 1; a line cut short by
+    /// a crash is not counted).
+    pub last_line: u64,
+    /// The `seq`, `ts` and `event` of the last record that has an `event` (the file sink's
+    /// checkpoints and retention notes are passed over), when there is one.
+    pub last_seq: Option<u64>,
+    /// See [`LogEnd::last_seq`].
+    pub last_ts: Option<String>,
+    /// See [`LogEnd::last_seq`].
+    pub last_event: Option<String>,
+}
+
+/// How the newest of `files` ends (see [`LogEnd`]); `None` when `files` is empty.
+pub fn log_end(files: &[PathBuf]) -> io::Result<Option<LogEnd>> {
+    let Some(file) = files.last() else {
+        return Ok(None);
+    };
+    let bytes = fs::read(file)?;
+    let mut lines = bytes.split(|&b| b == b'\n').collect::<Vec<_>>();
+    // After the last newline: nothing, or a line cut short by a crash, which is not a record
+    // (unless it is whole and lacks only its newline).
+    if lines
+        .last()
+        .is_some_and(|tail| serde_json::from_slice::<serde_json::Value>(tail).is_err())
+    {
+        lines.pop();
+    }
+    let last_line = lines.len() as u64;
+    // The file sink's own lines (checkpoints, retention notes, the header) may follow the
+    // shutdown: the last record with an `event` decides.
+    let last = lines
+        .iter()
+        .rev()
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| serde_json::from_slice::<serde_json::Value>(l).ok())
+        .find(|v| v.get("event").is_some());
+    let field = |k: &str| last.as_ref().and_then(|v| v.get(k));
+    let last_event = field("event").and_then(|e| e.as_str()).map(str::to_owned);
+    let state = if last_event.as_deref() == Some("sys_shutdown") {
+        EndState::Closed
+    } else {
+        EndState::Open
+    };
+    Ok(Some(LogEnd {
+        state,
+        file: file.clone(),
+        last_line,
+        last_seq: field("seq").and_then(|v| v.as_u64()),
+        last_ts: field("ts").and_then(|v| v.as_str()).map(str::to_owned),
+        last_event,
+    }))
 }
 
 /// Where and how a chain breaks.
@@ -66,6 +154,16 @@ pub fn verify_files_against(
     files: &[PathBuf],
     checkpoint: Option<&Checkpoint>,
 ) -> io::Result<Report> {
+    let mut report = verify_chain(key, files, checkpoint)?;
+    report.end = log_end(files)?;
+    Ok(report)
+}
+
+fn verify_chain(
+    key: &ChainKey,
+    files: &[PathBuf],
+    checkpoint: Option<&Checkpoint>,
+) -> io::Result<Report> {
     if let Some(report) = verify_intact(key, files, checkpoint)? {
         return Ok(report);
     }
@@ -76,6 +174,7 @@ pub fn verify_files_against(
         starts_after_retention: false,
         failure: None,
         incomplete_tails: Vec::new(),
+        end: None,
     };
     let mut verifier: Option<Verifier> = None;
     for file in &files {
@@ -171,6 +270,7 @@ fn verify_intact(
         starts_after_retention: false,
         failure: None,
         incomplete_tails: Vec::new(),
+        end: None,
     };
     // The chain so far: lines in it, and the last MAC.
     let mut chain: Option<(u64, [u8; 32])> = None;

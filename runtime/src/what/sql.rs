@@ -26,8 +26,18 @@
 //! first one, so a bulk insert has a short shape. Anything unterminated (a string, a quoted
 //! identifier, a comment) turns into `?` to the end. The shape is at most 4096 bytes.
 //!
-//! Backslash escapes are honoured in every quoted string (MySQL's default); a PostgreSQL
-//! standard string that ends in a backslash (`'C:\'`) is therefore read as going on.
+//! A bare word right after a credential keyword — `PASSWORD`, `IDENTIFIED BY`, `SECRET`, and
+//! `REPLACE` after `IDENTIFIED BY` (so also `ENCRYPTION PASSWORD`, `WITH PASSWORD`, `PASSWORD =`)
+//! — is a literal too: `CREATE USER u PASSWORD Password1` becomes `CREATE USER u PASSWORD ?`.
+//! Keywords (`PASSWORD EXPIRE`, `password TEXT`), qualified columns (`t.password`) and
+//! function calls stay.
+//!
+//! **Two readings of a backslash.** MySQL reads `\'` inside a string as an escaped quote;
+//! PostgreSQL's standard strings, SQLite, SQL Server and Oracle read the backslash as a
+//! character and the quote as the end. A statement does not say where it is sent, so a
+//! statement with a backslash is read both ways, and when the readings disagree, every byte
+//! that either of them calls a literal is hidden: `WHERE path = 'C:\' AND token = 'tok'`
+//! becomes `WHERE path = ?`. Structure is lost after such a string, never a value.
 
 use crate::record::Invocation;
 
@@ -49,7 +59,7 @@ enum Tok<'a> {
 /// The shape of a SQL statement: literals replaced by `?`, comments dropped. See the
 /// [module docs](self).
 pub fn shape(sql: &str) -> String {
-    let tokens = collapse_values(collapse_in_lists(tokenize(sql)));
+    let tokens = collapse_values(collapse_in_lists(hide_bare_secrets(read(sql))));
     let mut out = String::with_capacity(sql.len().min(MAX_SHAPE_BYTES));
     let mut pending_space = false;
     for tok in tokens {
@@ -82,6 +92,39 @@ pub fn shape(sql: &str) -> String {
     out
 }
 
+/// Tokenizes `sql` so that nothing either reading of a backslash calls a literal is kept.
+///
+/// MySQL reads `\'` inside a string as an escaped quote; PostgreSQL (standard strings),
+/// SQLite, SQL Server and Oracle read the backslash as a character and the quote as the end.
+/// The statement alone does not say which server it goes to, so it is read both ways; when the
+/// readings disagree, every byte that is inside a literal in either of them is hidden.
+fn read(sql: &str) -> Vec<Tok<'_>> {
+    let escaped = Tokenizer::new(sql, true, &[]).run();
+    if !sql.contains('\\') {
+        return escaped.toks;
+    }
+    let standard = Tokenizer::new(sql, false, &[]).run();
+    if standard.lits == escaped.lits {
+        return escaped.toks;
+    }
+    let merged = union(escaped.lits, standard.lits);
+    Tokenizer::new(sql, true, &merged).run().toks
+}
+
+/// The union of two sets of byte ranges, sorted and with overlapping ranges joined.
+fn union(mut a: Vec<(usize, usize)>, b: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    a.extend(b);
+    a.sort_unstable();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(a.len());
+    for (s, e) in a {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
 fn is_word_start(c: char) -> bool {
     c.is_alphabetic() || c == '_'
 }
@@ -90,100 +133,217 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '$'
 }
 
-fn tokenize(sql: &str) -> Vec<Tok<'_>> {
-    let bytes = sql.as_bytes();
-    let mut toks = Vec::new();
-    let mut i = 0;
-    while i < sql.len() {
-        let c = sql[i..].chars().next().unwrap_or('\0');
-        let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
-        if c.is_whitespace() {
-            i += c.len_utf8();
-            toks.push(Tok::Space);
-        } else if (c == '-' && next(1) == b'-') || (c == '#' && !matches!(next(1), b'>' | b'-')) {
-            // `-- ..` and MySQL's `# ..` (not PostgreSQL's `#>` / `#-` operators).
-            i = line_end(bytes, i);
-            toks.push(Tok::Space);
-        } else if c == '/' && next(1) == b'*' {
-            i = block_comment_end(bytes, i);
-            toks.push(Tok::Space);
-        } else if c == '\'' || c == '"' {
-            i = quoted_end(bytes, i, c as u8);
-            toks.push(Tok::Lit);
-        } else if c == '`' {
-            match find_byte(bytes, i + 1, b'`') {
-                Some(end) => {
-                    toks.push(Tok::Text(&sql[i..=end]));
-                    i = end + 1;
-                }
-                None => {
-                    toks.push(Tok::Lit);
-                    i = sql.len();
-                }
-            }
-        } else if c == '[' && sql[i + 1..].chars().next().is_some_and(is_word_start) {
-            match find_byte(bytes, i + 1, b']') {
-                Some(end) if sql[i + 1..end].chars().all(|c| is_word_char(c) || c == ' ') => {
-                    toks.push(Tok::Text(&sql[i..=end]));
-                    i = end + 1;
-                }
-                _ => {
-                    toks.push(Tok::Text("["));
-                    i += 1;
-                }
-            }
-        } else if c == '$' {
-            i = dollar(sql, i, &mut toks);
-        } else if c.is_ascii_digit() || (c == '.' && next(1).is_ascii_digit()) {
-            i = number_end(bytes, i);
-            toks.push(Tok::Lit);
-        } else if is_word_start(c) {
-            let mut end = i;
-            for (k, ch) in sql[i..].char_indices() {
-                if !is_word_char(ch) {
-                    break;
-                }
-                end = i + k + ch.len_utf8();
-            }
-            let word = &sql[i..end];
-            // A string prefix: E'..', N'..', X'..', B'..', U&'..'.
-            let quote = bytes.get(end).copied();
-            if quote == Some(b'\'')
-                && matches!(word.to_ascii_uppercase().as_str(), "E" | "N" | "X" | "B")
-            {
-                i = quoted_end(bytes, end, b'\'');
-                toks.push(Tok::Lit);
-            } else if word.eq_ignore_ascii_case("U") && sql[end..].starts_with("&'") {
-                i = quoted_end(bytes, end + 1, b'\'');
-                toks.push(Tok::Lit);
-            } else if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") {
-                i = end;
-                toks.push(Tok::Lit);
-            } else {
-                i = end;
-                toks.push(Tok::Text(word));
-            }
-        } else if c == '(' {
-            i += 1;
-            toks.push(Tok::Open);
-        } else if c == ')' {
-            i += 1;
-            toks.push(Tok::Close);
-        } else if c == ',' {
-            i += 1;
-            toks.push(Tok::Comma);
-        } else if c == ':' || c == '@' {
-            // `:name`, `@p1` placeholders and `::` casts stay.
-            let end = placeholder_end(sql, i);
-            toks.push(Tok::Text(&sql[i..end]));
-            i = end;
-        } else {
-            let len = c.len_utf8();
-            toks.push(Tok::Text(&sql[i..i + len]));
-            i += len;
+struct Tokens<'a> {
+    toks: Vec<Tok<'a>>,
+    /// The byte range of every literal, in order.
+    lits: Vec<(usize, usize)>,
+}
+
+struct Tokenizer<'a, 'f> {
+    sql: &'a str,
+    /// Whether a backslash escapes the next character in a plain quoted string.
+    escapes: bool,
+    /// Byte ranges that are literals whatever this reading says (sorted, disjoint).
+    forced: &'f [(usize, usize)],
+    next_forced: usize,
+    out: Tokens<'a>,
+}
+
+impl<'a, 'f> Tokenizer<'a, 'f> {
+    fn new(sql: &'a str, escapes: bool, forced: &'f [(usize, usize)]) -> Self {
+        Tokenizer {
+            sql,
+            escapes,
+            forced,
+            next_forced: 0,
+            out: Tokens {
+                toks: Vec::new(),
+                lits: Vec::new(),
+            },
         }
     }
-    toks
+
+    /// The end of a forced range that `start..end` overlaps (the last of several), if any.
+    fn forced_end(&mut self, start: usize, end: usize) -> Option<usize> {
+        while self
+            .forced
+            .get(self.next_forced)
+            .is_some_and(|&(_, e)| e <= start)
+        {
+            self.next_forced += 1;
+        }
+        let mut until = None;
+        let mut end = end;
+        while let Some(&(s, e)) = self.forced.get(self.next_forced) {
+            if s >= end {
+                break;
+            }
+            end = end.max(e);
+            until = Some(end);
+            self.next_forced += 1;
+        }
+        until
+    }
+
+    /// Pushes a literal `start..end`; returns where the next token starts.
+    fn lit(&mut self, start: usize, end: usize) -> usize {
+        let end = self.forced_end(start, end).unwrap_or(end);
+        self.out.toks.push(Tok::Lit);
+        self.out.lits.push((start, end));
+        end
+    }
+
+    /// Pushes `tok` for `start..end`, or a literal if it overlaps a forced range.
+    fn tok(&mut self, tok: Tok<'a>, start: usize, end: usize) -> usize {
+        if self.forced.is_empty() {
+            self.out.toks.push(tok);
+            return end;
+        }
+        let saved = self.next_forced;
+        if self.forced_end(start, end).is_some() {
+            self.next_forced = saved;
+            return self.lit(start, end);
+        }
+        self.out.toks.push(tok);
+        end
+    }
+
+    fn text(&mut self, start: usize, end: usize) -> usize {
+        let sql = self.sql;
+        self.tok(Tok::Text(&sql[start..end]), start, end)
+    }
+
+    fn run(mut self) -> Tokens<'a> {
+        let sql = self.sql;
+        let bytes = sql.as_bytes();
+        let mut i = 0;
+        while i < sql.len() {
+            let c = sql[i..].chars().next().unwrap_or('\0');
+            let next = |k: usize| bytes.get(i + k).copied().unwrap_or(0);
+            i = if c.is_whitespace() {
+                self.tok(Tok::Space, i, i + c.len_utf8())
+            } else if (c == '-' && next(1) == b'-') || (c == '#' && !matches!(next(1), b'>' | b'-'))
+            {
+                // `-- ..` and MySQL's `# ..` (not PostgreSQL's `#>` / `#-` operators).
+                self.tok(Tok::Space, i, line_end(bytes, i))
+            } else if c == '/' && next(1) == b'*' {
+                self.tok(Tok::Space, i, block_comment_end(bytes, i))
+            } else if c == '\'' || c == '"' {
+                let end = quoted_end(bytes, i, c as u8, self.escapes);
+                self.lit(i, end)
+            } else if c == '`' {
+                match find_byte(bytes, i + 1, b'`') {
+                    Some(end) => self.text(i, end + 1),
+                    None => self.lit(i, sql.len()),
+                }
+            } else if c == '[' && sql[i + 1..].chars().next().is_some_and(is_word_start) {
+                match find_byte(bytes, i + 1, b']') {
+                    Some(end) if sql[i + 1..end].chars().all(|c| is_word_char(c) || c == ' ') => {
+                        self.text(i, end + 1)
+                    }
+                    _ => self.text(i, i + 1),
+                }
+            } else if c == '$' {
+                self.dollar(i)
+            } else if c.is_ascii_digit() || (c == '.' && next(1).is_ascii_digit()) {
+                self.lit(i, number_end(bytes, i))
+            } else if is_word_start(c) {
+                self.word(i)
+            } else if c == '(' {
+                self.tok(Tok::Open, i, i + 1)
+            } else if c == ')' {
+                self.tok(Tok::Close, i, i + 1)
+            } else if c == ',' {
+                self.tok(Tok::Comma, i, i + 1)
+            } else if c == ':' || c == '@' {
+                // `:name`, `@p1` placeholders and `::` casts stay.
+                self.text(i, placeholder_end(sql, i))
+            } else {
+                self.text(i, i + c.len_utf8())
+            };
+        }
+        self.out
+    }
+
+    /// A word at `i`: a keyword or identifier, `TRUE` / `FALSE`, or the prefix of a string
+    /// (`E'..'`, `N'..'`, `X'..'`, `B'..'`, `U&'..'`).
+    fn word(&mut self, i: usize) -> usize {
+        let sql = self.sql;
+        let bytes = sql.as_bytes();
+        let mut end = i;
+        for (k, ch) in sql[i..].char_indices() {
+            if !is_word_char(ch) {
+                break;
+            }
+            end = i + k + ch.len_utf8();
+        }
+        let word = &sql[i..end];
+        let quote = bytes.get(end).copied();
+        if quote == Some(b'\'') && word.eq_ignore_ascii_case("E") {
+            // PostgreSQL's escape strings honour backslashes in every reading.
+            self.lit(i, quoted_end(bytes, end, b'\'', true))
+        } else if quote == Some(b'\'')
+            && matches!(word.to_ascii_uppercase().as_str(), "N" | "X" | "B")
+        {
+            let close = quoted_end(bytes, end, b'\'', self.escapes);
+            self.lit(i, close)
+        } else if word.eq_ignore_ascii_case("U") && sql[end..].starts_with("&'") {
+            let close = quoted_end(bytes, end + 1, b'\'', self.escapes);
+            self.lit(i, close)
+        } else if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") {
+            self.lit(i, end)
+        } else {
+            self.text(i, end)
+        }
+    }
+
+    /// At a `$`: a positional parameter (`$1`), a dollar-quoted string (`$$..$$`,
+    /// `$tag$..$tag$`), or a lone `$`.
+    fn dollar(&mut self, i: usize) -> usize {
+        let sql = self.sql;
+        let bytes = sql.as_bytes();
+        let mut j = i + 1;
+        if bytes.get(j).is_some_and(u8::is_ascii_digit) {
+            while bytes.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            return self.text(i, j);
+        }
+        while bytes
+            .get(j)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            j += 1;
+        }
+        if bytes.get(j) != Some(&b'$') {
+            return self.spaced_tag(i).unwrap_or_else(|| self.text(i, i + 1));
+        }
+        let tag = &sql[i..=j];
+        let end = match sql[j + 1..].find(tag) {
+            Some(p) => j + 1 + p + tag.len(),
+            None => sql.len(),
+        };
+        self.lit(i, end)
+    }
+
+    /// A malformed tag with spaces, `$some tag$..$some tag$`: servers reject it, but what it
+    /// quotes reads as a value, so it is one literal when its closing tag follows.
+    fn spaced_tag(&mut self, i: usize) -> Option<usize> {
+        let sql = self.sql;
+        let bytes = sql.as_bytes();
+        let close = i + 1 + bytes[i + 1..].iter().take(64).position(|&b| b == b'$')?;
+        let inner = &bytes[i + 1..close];
+        if !inner.contains(&b' ')
+            || !inner
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b' '))
+        {
+            return None;
+        }
+        let tag = &sql[i..=close];
+        let end = close + 1 + sql[close + 1..].find(tag)? + tag.len();
+        Some(self.lit(i, end))
+    }
 }
 
 /// End of `:name`, `::`, `@p1`, `@@x`: the sigils, then a word.
@@ -241,13 +401,13 @@ fn block_comment_end(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
-/// The end (exclusive) of a string opened by the quote at `open`, honouring doubled quotes and
-/// backslash escapes; the end of input when unterminated.
-fn quoted_end(bytes: &[u8], open: usize, quote: u8) -> usize {
+/// The end (exclusive) of a string opened by the quote at `open`, honouring doubled quotes and,
+/// when `escapes`, backslash escapes; the end of input when unterminated.
+fn quoted_end(bytes: &[u8], open: usize, quote: u8, escapes: bool) -> usize {
     let mut i = open + 1;
     while i < bytes.len() {
         let b = bytes[i];
-        if b == b'\\' {
+        if escapes && b == b'\\' {
             i += 2;
         } else if b == quote {
             if bytes.get(i + 1) == Some(&quote) {
@@ -306,38 +466,162 @@ fn number_end(bytes: &[u8], from: usize) -> usize {
     i
 }
 
-/// At a `$`: a positional parameter (`$1`), a dollar-quoted string (`$$..$$`, `$tag$..$tag$`),
-/// or a lone `$`.
-fn dollar<'a>(sql: &'a str, i: usize, toks: &mut Vec<Tok<'a>>) -> usize {
-    let bytes = sql.as_bytes();
-    let mut j = i + 1;
-    if bytes.get(j).is_some_and(u8::is_ascii_digit) {
-        while bytes.get(j).is_some_and(u8::is_ascii_digit) {
-            j += 1;
-        }
-        toks.push(Tok::Text(&sql[i..j]));
-        return j;
-    }
-    while bytes
-        .get(j)
-        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
-    {
-        j += 1;
-    }
-    if bytes.get(j) != Some(&b'$') {
-        toks.push(Tok::Text("$"));
-        return i + 1;
-    }
-    let tag = &sql[i..=j];
-    toks.push(Tok::Lit);
-    match sql[j + 1..].find(tag) {
-        Some(p) => j + 1 + p + tag.len(),
-        None => sql.len(),
-    }
-}
-
 fn is_word(tok: Option<&Tok<'_>>, word: &str) -> bool {
     matches!(tok, Some(Tok::Text(t)) if t.eq_ignore_ascii_case(word))
+}
+
+/// Words after which a bare word is a credential, not a name: `PASSWORD Password1`,
+/// `IDENTIFIED BY Password1`, `SECRET s3cr3t` (`ENCRYPTION PASSWORD`, `WITH PASSWORD`, ... end
+/// in one of them). `REPLACE` counts only after `IDENTIFIED` in the same statement (Oracle's
+/// `IDENTIFIED BY new REPLACE old`): elsewhere it is a function or `CREATE OR REPLACE`.
+fn is_secret_keyword(toks: &[Tok<'_>], at: usize, identified: bool) -> bool {
+    let Some(Tok::Text(word)) = toks.get(at) else {
+        return false;
+    };
+    // `t.password` is a column.
+    let before = prev_non_space(toks, at);
+    if matches!(before.map(|b| toks[b]), Some(Tok::Text("."))) {
+        return false;
+    }
+    if word.eq_ignore_ascii_case("PASSWORD") || word.eq_ignore_ascii_case("SECRET") {
+        return true;
+    }
+    if word.eq_ignore_ascii_case("BY") {
+        return before.is_some_and(|b| is_word(toks.get(b), "IDENTIFIED"));
+    }
+    identified && word.eq_ignore_ascii_case("REPLACE")
+}
+
+/// Keywords that may follow `PASSWORD` or a `password` column and are never a credential.
+const NOT_A_SECRET: &[&str] = &[
+    "ACCOUNT",
+    "AFTER",
+    "AND",
+    "AS",
+    "ASC",
+    "BETWEEN",
+    "BIGINT",
+    "BINARY",
+    "BLOB",
+    "BY",
+    "BYTEA",
+    "CASCADE",
+    "CHAR",
+    "CHARACTER",
+    "CHECK",
+    "COLLATE",
+    "COLUMN",
+    "CONSTRAINT",
+    "CURRENT",
+    "DEFAULT",
+    "DESC",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "EXPIRE",
+    "FETCH",
+    "FIRST",
+    "FOR",
+    "FROM",
+    "FULL",
+    "GROUP",
+    "HAVING",
+    "HISTORY",
+    "IDENTIFIED",
+    "IN",
+    "INNER",
+    "INT",
+    "INTEGER",
+    "INTERSECT",
+    "INTERVAL",
+    "INTO",
+    "IS",
+    "JOIN",
+    "KEY",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "LOCK",
+    "NOT",
+    "NULL",
+    "NVARCHAR",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "PASSWORD",
+    "PRIMARY",
+    "REFERENCES",
+    "REPLACE",
+    "REQUIRE",
+    "RETURNING",
+    "REUSE",
+    "RIGHT",
+    "SECRET",
+    "SELECT",
+    "SET",
+    "TEXT",
+    "THEN",
+    "TO",
+    "UNION",
+    "UNIQUE",
+    "UNLOCK",
+    "UNTIL",
+    "UPDATE",
+    "USING",
+    "VALID",
+    "VALUES",
+    "VARBINARY",
+    "VARCHAR",
+    "WHEN",
+    "WHERE",
+    "WITH",
+];
+
+fn prev_non_space(toks: &[Tok<'_>], at: usize) -> Option<usize> {
+    (0..at).rev().find(|&k| toks[k] != Tok::Space)
+}
+
+fn next_non_space(toks: &[Tok<'_>], from: usize) -> Option<usize> {
+    (from..toks.len()).find(|&k| toks[k] != Tok::Space)
+}
+
+/// A bare word right after a credential keyword (`PASSWORD Password1`) becomes a literal, as
+/// a quoted one would: servers take unquoted credentials, and they are still credentials.
+fn hide_bare_secrets(mut toks: Vec<Tok<'_>>) -> Vec<Tok<'_>> {
+    let mut identified = false;
+    for at in 0..toks.len() {
+        match toks[at] {
+            Tok::Text(";") => identified = false,
+            Tok::Text(w) if w.eq_ignore_ascii_case("IDENTIFIED") => identified = true,
+            _ => {}
+        }
+        if !is_secret_keyword(&toks, at, identified) {
+            continue;
+        }
+        // `PASSWORD = Password1` too.
+        let Some(mut k) = next_non_space(&toks, at + 1) else {
+            continue;
+        };
+        if toks[k] == Tok::Text("=") {
+            match next_non_space(&toks, k + 1) {
+                Some(after) => k = after,
+                None => continue,
+            }
+        }
+        let Tok::Text(word) = toks[k] else {
+            continue;
+        };
+        let bare = word.chars().next().is_some_and(is_word_start)
+            && !NOT_A_SECRET.iter().any(|kw| word.eq_ignore_ascii_case(kw));
+        // A function call (`PASSWORD = crypt(..)`) is code.
+        let call = next_non_space(&toks, k + 1).is_some_and(|n| toks[n] == Tok::Open);
+        if bare && !call {
+            toks[k] = Tok::Lit;
+        }
+    }
+    toks
 }
 
 /// `IN (?, ?, ?)` → `IN (?)`.

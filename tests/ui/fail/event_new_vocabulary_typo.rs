@@ -1,0 +1,4 @@
+fn main() {
+    let user = "alice";
+    seclog::event!("session_logut", user = user);
+}
