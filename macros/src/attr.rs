@@ -228,13 +228,13 @@ fn key_decision(attrs: &[Attribute]) -> Result<Decision> {
             "public"
         } else {
             return Err(syn::Error::new(
-                attr.span(),
+                attr.path().span(),
                 "expected `#[redact]`, `#[redact(<strategy>)]` or `#[public]` before a key",
             ));
         };
         if let Some(first) = first {
             return Err(syn::Error::new(
-                attr.span(),
+                attr.path().span(),
                 format!("`#[{name}]` conflicts with `#[{first}]` on the same key; keep one"),
             ));
         }

@@ -140,7 +140,9 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
     // seclog's own records name the program, not seclog, as the service.
     let crate_info = crate::expand::crate_info(own);
     let inv = quote::format_ident!("__seclog_inv");
-    let writes = fields.iter().map(|kv| crate::expand::field_write(&k, &inv, kv));
+    let writes = fields
+        .iter()
+        .map(|kv| crate::expand::field_write(&k, &inv, kv));
     let finish = if failed {
         quote!(__seclog_inv.finish_failure();)
     } else {

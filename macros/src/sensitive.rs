@@ -74,8 +74,8 @@ fn message(name: &Ident, finding: Finding, site: Site) -> String {
         Kind::Identity | Kind::Personal => "personal data",
     };
     let mut redact: Vec<&str> = Vec::new();
+    redact.extend(hint(term));
     if kind != Kind::Secret {
-        redact.extend(hint(term));
         redact.push("`#[redact(hash)]` (a correlatable pseudonym)");
     }
     redact.push("`#[redact]` (recorded as \"[REDACTED]\")");
@@ -93,7 +93,8 @@ fn message(name: &Ident, finding: Finding, site: Site) -> String {
             redact.join(", ")
         ),
         Site::Key => format!(
-            "put {} before the key, or `#[public]` if {not}; or leave the key out",
+            "put {}{} before the key, or `#[public]` if {not}; or leave the key out",
+            if redact.len() > 1 { "one of " } else { "" },
             redact.join(", ")
         ),
     };
@@ -103,12 +104,15 @@ fn message(name: &Ident, finding: Finding, site: Site) -> String {
     )
 }
 
-/// The strategy that keeps the useful part of a kind of personal data, if there is one.
+/// The strategy that keeps the useful part of a kind of value, if there is one.
 fn hint(term: &str) -> Option<&'static str> {
     match term {
         "email" => Some("`#[redact(email)]` (keeps the domain)"),
-        "phone" | "mobile" | "msisdn" | "iban" | "ssn" | "passport" | "taxid"
-        | "national_id" | "socialsecurity" => Some("`#[redact(last = 4)]` (keeps the last digits)"),
+        "phone" | "mobile" | "msisdn" | "iban" | "ssn" | "passport" | "tax_id" | "national_id"
+        | "social_security" => Some("`#[redact(last = 4)]` (keeps the last digits)"),
+        "creditcard" | "cardnumber" | "ccnumber" | "pan" => {
+            Some("`#[redact(card)]` (keeps the first 6 and last 4 digits)")
+        }
         _ => None,
     }
 }
@@ -185,21 +189,97 @@ const PERSONAL: &[(&[&str], &str, Kind)] = &[
 /// Words before `address` that make it a network or memory address (`ip_address`,
 /// `mac_address`, `peerAddress`), not where a person lives.
 const NOT_POSTAL: &[&str] = &[
-    "ip", "ipv4", "ipv6", "v4", "v6", "mac", "hw", "ether", "ethernet", "bluetooth", "bt",
-    "remote", "local", "peer", "socket", "sock", "server", "bind", "listen", "listener", "net",
-    "network", "host", "node", "endpoint", "gateway", "proxy", "multicast", "broadcast", "src",
-    "source", "dst", "dest", "destination", "tcp", "udp", "http", "rpc", "grpc", "url", "web",
-    "wallet", "contract", "memory", "mem", "base", "start", "end", "return", "ret", "virtual",
-    "physical", "offset",
+    "ip",
+    "ipv4",
+    "ipv6",
+    "v4",
+    "v6",
+    "mac",
+    "hw",
+    "ether",
+    "ethernet",
+    "bluetooth",
+    "bt",
+    "remote",
+    "local",
+    "peer",
+    "socket",
+    "sock",
+    "server",
+    "bind",
+    "listen",
+    "listener",
+    "net",
+    "network",
+    "host",
+    "node",
+    "endpoint",
+    "gateway",
+    "proxy",
+    "multicast",
+    "broadcast",
+    "src",
+    "source",
+    "dst",
+    "dest",
+    "destination",
+    "tcp",
+    "udp",
+    "http",
+    "rpc",
+    "grpc",
+    "url",
+    "web",
+    "wallet",
+    "contract",
+    "memory",
+    "mem",
+    "base",
+    "start",
+    "end",
+    "return",
+    "ret",
+    "virtual",
+    "physical",
+    "offset",
 ];
 
 /// Words right after a personal-data term that make the name about something else: an id of
 /// the record, a count, a kind (`address_id`, `phone_type`, `email_template`, `mobile_app`).
 const NOT_THE_DATUM: &[&str] = &[
-    "id", "ids", "uuid", "key", "ref", "index", "idx", "count", "counts", "len", "length",
-    "size", "type", "kind", "family", "space", "mode", "format", "template", "subject",
-    "status", "provider", "app", "os", "platform", "version", "model", "vendor", "device",
-    "enabled", "disabled", "verified", "confirmed",
+    "id",
+    "ids",
+    "uuid",
+    "key",
+    "ref",
+    "index",
+    "idx",
+    "count",
+    "counts",
+    "len",
+    "length",
+    "size",
+    "type",
+    "kind",
+    "family",
+    "space",
+    "mode",
+    "format",
+    "template",
+    "subject",
+    "status",
+    "provider",
+    "app",
+    "os",
+    "platform",
+    "version",
+    "model",
+    "vendor",
+    "device",
+    "enabled",
+    "disabled",
+    "verified",
+    "confirmed",
 ];
 
 /// The term that makes `name` look like a secret or personal data, if any.
@@ -211,7 +291,10 @@ pub fn classify(name: &str) -> Option<Finding> {
         .flat_map(char::to_lowercase)
         .collect();
     let words = words(name);
-    let found = |(term, kind): &(&'static str, Kind)| Finding { kind: *kind, term };
+    let found = |(term, kind): &(&'static str, Kind)| Finding {
+        kind: *kind,
+        term: label(term),
+    };
     // Secrets first: `email_token` is a token before it is an e-mail.
     let anywhere = |k: Kind| {
         ANYWHERE
@@ -232,6 +315,15 @@ pub fn classify(name: &str) -> Option<Finding> {
         .or_else(|| anywhere(Kind::Identity))
         .or_else(|| whole_word(Kind::Identity))
         .or_else(|| personal(&words))
+}
+
+/// How a squashed term reads in a message.
+fn label(term: &'static str) -> &'static str {
+    match term {
+        "taxid" => "tax_id",
+        "socialsecurity" => "social_security",
+        _ => term,
+    }
 }
 
 /// `w` is `term` or its plural.
@@ -359,7 +451,8 @@ fn non_text_expr(e: &Expr) -> bool {
         Expr::Binary(b) => !matches!(b.op, syn::BinOp::Add(_) | syn::BinOp::AddAssign(_)),
         Expr::MethodCall(m) => {
             let method = m.method.to_string();
-            matches!(method.as_str(), "len" | "count") || method.starts_with("is_")
+            matches!(method.as_str(), "len" | "count")
+                || method.starts_with("is_")
                 || method.starts_with("has_")
         }
         _ => false,
@@ -474,7 +567,11 @@ mod tests {
             "nationalId",
             "social_security_number",
         ] {
-            assert_eq!(kind(name), Some(Kind::Identity), "{name} should be personal");
+            assert_eq!(
+                kind(name),
+                Some(Kind::Identity),
+                "{name} should be personal"
+            );
         }
     }
 
@@ -628,17 +725,34 @@ mod tests {
     fn messages_name_the_fixes() {
         let id = Ident::new("user_email", proc_macro2::Span::call_site());
         let string: Type = syn::parse_quote!(String);
-        let param = check(&id, Value::Type(&string), Site::Param).unwrap().to_string();
+        let param = check(&id, Value::Type(&string), Site::Param)
+            .unwrap()
+            .to_string();
         assert!(param.starts_with("parameter `user_email` looks like personal data"));
         assert!(param.contains("`#[redact(email)]` (keeps the domain)"));
         assert!(param.contains("`#[skip]`") && param.contains("`#[public]`"));
-        let field = check(&id, Value::Type(&string), Site::Field).unwrap().to_string();
+        let field = check(&id, Value::Type(&string), Site::Field)
+            .unwrap()
+            .to_string();
         assert!(field.contains("`#[seclog(skip)]`") && field.contains("`#[seclog(public)]`"));
         let flag: Type = syn::parse_quote!(bool);
         assert!(check(&id, Value::Type(&flag), Site::Param).is_none());
         let pw = Ident::new("password", proc_macro2::Span::call_site());
-        let secret = check(&pw, Value::Type(&flag), Site::Key).unwrap().to_string();
+        let secret = check(&pw, Value::Type(&flag), Site::Key)
+            .unwrap()
+            .to_string();
         assert!(secret.starts_with("key `password` looks like a secret"));
-        assert!(!secret.contains("hash"));
+        assert!(!secret.contains("hash") && !secret.contains("one of"));
+        let email_key = check(&id, Value::Unknown, Site::Key).unwrap().to_string();
+        assert!(
+            email_key.contains("put one of `#[redact(email)]`"),
+            "{email_key}"
+        );
+        let card = Ident::new("card_number", proc_macro2::Span::call_site());
+        let card = check(&card, Value::Unknown, Site::Param)
+            .unwrap()
+            .to_string();
+        assert!(card.contains("`#[redact(card)]`"), "{card}");
+        assert_eq!(classify("userTaxId").map(|f| f.term), Some("tax_id"));
     }
 }
