@@ -56,11 +56,17 @@ pub fn check(name: &Ident, value: Value<'_>, site: Site) -> Option<syn::Error> {
     if finding.kind == Kind::Personal && !holds_text(value) {
         return None;
     }
-    Some(syn::Error::new(name.span(), message(name, finding, site)))
+    let text = is_string(value);
+    Some(syn::Error::new(
+        name.span(),
+        message(name, finding, site, text),
+    ))
 }
 
-/// The one message builder: what was found, and the fixes spelled as `site` takes them.
-fn message(name: &Ident, finding: Finding, site: Site) -> String {
+/// The one message builder: what was found, and the fixes spelled as `site` takes them. The
+/// text masks (`email`, `last = 4`, `hash`, ...) are offered only for a value that may be a
+/// string, since they apply to strings only.
+fn message(name: &Ident, finding: Finding, site: Site, text: bool) -> String {
     let name = name.to_string();
     let name = name.strip_prefix("r#").unwrap_or(&name);
     let Finding { kind, term } = finding;
@@ -74,11 +80,16 @@ fn message(name: &Ident, finding: Finding, site: Site) -> String {
         Kind::Identity | Kind::Personal => "personal data",
     };
     let mut redact: Vec<&str> = Vec::new();
-    redact.extend(hint(term));
-    if kind != Kind::Secret {
-        redact.push("`#[redact(hash)]` (a correlatable pseudonym)");
+    if text {
+        redact.extend(hint(term));
+        if kind != Kind::Secret {
+            redact.push("`#[redact(hash)]` (a correlatable pseudonym)");
+        }
     }
     redact.push("`#[redact]` (recorded as \"[REDACTED]\")");
+    if !text && kind != Kind::Secret {
+        redact.push("`#[redact(with = path)]` (your own mask)");
+    }
     let not = match kind {
         Kind::Secret => "its value is not secret",
         Kind::Identity | Kind::Personal => "it is not personal data",
@@ -355,6 +366,40 @@ fn personal(words: &[String]) -> Option<Finding> {
 pub fn holds_text(value: Value<'_>) -> bool {
     match value {
         Value::Type(ty) => !non_text_type(ty),
+        Value::Expr(e) => !non_text_expr(e),
+        Value::Unknown => true,
+    }
+}
+
+/// Whether the value may be a string, the kind of value the text masks apply to: a string
+/// type, possibly behind references or an `Option`, or a value whose type is not known.
+fn is_string(value: Value<'_>) -> bool {
+    fn string_type(ty: &Type) -> bool {
+        match ty {
+            Type::Reference(r) => string_type(&r.elem),
+            Type::Paren(p) => string_type(&p.elem),
+            Type::Group(g) => string_type(&g.elem),
+            Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|seg| {
+                let inner = match &seg.arguments {
+                    syn::PathArguments::AngleBracketed(args) => {
+                        args.args.iter().find_map(|a| match a {
+                            syn::GenericArgument::Type(t) => Some(t),
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                };
+                match seg.ident.to_string().as_str() {
+                    "str" | "String" => true,
+                    "Cow" | "Box" | "Rc" | "Arc" | "Option" => inner.is_some_and(string_type),
+                    _ => false,
+                }
+            }),
+            _ => false,
+        }
+    }
+    match value {
+        Value::Type(ty) => string_type(ty),
         Value::Expr(e) => !non_text_expr(e),
         Value::Unknown => true,
     }
@@ -754,5 +799,18 @@ mod tests {
             .to_string();
         assert!(card.contains("`#[redact(card)]`"), "{card}");
         assert_eq!(classify("userTaxId").map(|f| f.term), Some("tax_id"));
+        // Text masks are offered only where they apply.
+        let nid = Ident::new("national_id", proc_macro2::Span::call_site());
+        let number: Type = syn::parse_quote!(u64);
+        let nid = check(&nid, Value::Type(&number), Site::Field)
+            .unwrap()
+            .to_string();
+        assert!(!nid.contains("last = 4") && !nid.contains("hash"), "{nid}");
+        assert!(nid.contains("`#[redact(with = path)]`"), "{nid}");
+        let cow: Type = syn::parse_quote!(Option<Cow<'_, str>>);
+        let email = check(&id, Value::Type(&cow), Site::Param)
+            .unwrap()
+            .to_string();
+        assert!(email.contains("`#[redact(email)]`"), "{email}");
     }
 }
