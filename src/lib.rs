@@ -69,7 +69,8 @@
 /// - `skip(a, b)` — parameters left out of the record (same as `#[skip]` on them).
 /// - `ret = skip` — the return value is not recorded.
 /// - `err = display | debug | skip` — how an `Err` is recorded; default: its `Loggable` form.
-/// - `fields(key = expr, ...)` — extra `Loggable` values, evaluated before the body runs.
+/// - `fields(key = expr, ...)` — extra `Loggable` values, evaluated before the body runs; a
+///   key may carry `#[redact]`, `#[redact(strategy)]` or `#[public]` before it.
 /// - `crate = path` — where to find this crate, if renamed.
 ///
 /// # Parameter attributes

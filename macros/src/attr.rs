@@ -226,6 +226,11 @@ fn key_decision(attrs: &[Attribute]) -> Result<Decision> {
             attr.meta.require_path_only()?;
             decision = Decision::Public;
             "public"
+        } else if attr.path().is_ident("skip") {
+            return Err(syn::Error::new(
+                attr.path().span(),
+                "a key is not skipped: leave the key out instead",
+            ));
         } else {
             return Err(syn::Error::new(
                 attr.path().span(),

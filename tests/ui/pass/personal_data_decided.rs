@@ -85,8 +85,15 @@ fn main() {
         );
         seclog::event!("user_updated", #[redact(email)] email = new_email, phone_count = 1u8);
         seclog::event!("user_created", account = account);
+        seclog::event!(
+            "authn_token_created",
+            #[redact] access_token = "tok-1",
+            #[public] support_email = "help@example.com",
+        );
     });
-    assert_eq!(records.len(), 3);
+    assert_eq!(records.len(), 4);
+    assert_eq!(records[3]["fields"]["access_token"], "[REDACTED]");
+    assert_eq!(records[3]["fields"]["support_email"], "help@example.com");
     let inputs = &records[0]["inputs"];
     assert_eq!(inputs["email_verified"], true);
     assert_eq!(inputs["address_id"], 7);
