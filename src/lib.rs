@@ -69,7 +69,8 @@
 /// - `skip(a, b)` — parameters left out of the record (same as `#[skip]` on them).
 /// - `ret = skip` — the return value is not recorded.
 /// - `err = display | debug | skip` — how an `Err` is recorded; default: its `Loggable` form.
-/// - `fields(key = expr, ...)` — extra `Loggable` values, evaluated before the body runs.
+/// - `fields(key = expr, ...)` — extra `Loggable` values, evaluated before the body runs; a
+///   key may carry `#[redact]`, `#[redact(strategy)]` or `#[public]` before it.
 /// - `crate = path` — where to find this crate, if renamed.
 ///
 /// # Parameter attributes
@@ -80,6 +81,35 @@
 /// Every recorded parameter, the output and the error must implement [`Loggable`]; a parameter
 /// whose name looks like a secret (`password`, `api_key`, `session_id`, `card_number`, `pin`,
 /// ...) must be redacted, skipped or marked `#[public]`.
+///
+/// So must a parameter whose name says it holds **personal data**: `email`, `phone`,
+/// `mobile`, `msisdn`, `date_of_birth` / `dob` / `birthdate`, `address` as a whole word
+/// (`home_address`, `address_line1`; not `ip_address`, `mac_address`, `remote_addr`,
+/// `address_id`), `postcode` / `postal_code` / `zip_code`, and identity numbers (`ssn`,
+/// `national_id`, `tax_id`, `passport`, `iban`). Names are split into words on `_` and
+/// camelCase (`userEmail`, `billingAddress`). The choices: `#[redact(email)]` (keeps the
+/// domain), `#[redact(last = 4)]` (the last digits), `#[redact(hash)]` (a correlatable
+/// pseudonym), `#[redact]`, `#[skip]`, or `#[public]` if the value is not personal data.
+/// Values that hold no text are exempt — `email_verified: bool`, `phone_count: u32`,
+/// `Option<bool>`, `Duration`, `IpAddr` — except identity numbers, which identify a person
+/// as numbers too. A type the macro cannot see into (`address: Address`, a date type) counts
+/// as holding the data.
+///
+/// ```compile_fail
+/// #[seclog::security_logged]
+/// fn change_email(user_id: u64, email: &str) {} // error: `email` looks like personal data
+/// ```
+///
+/// ```
+/// use seclog::security_logged;
+///
+/// #[security_logged(event = "user_updated")]
+/// fn change_email(user_id: u64, #[redact(email)] email: &str, email_verified: bool) {}
+///
+/// let (_, records) = seclog::testing::capture(|| change_email(7, "ann@example.com", false));
+/// assert_eq!(records[0]["inputs"]["email"], "…@example.com");
+/// assert_eq!(records[0]["inputs"]["email_verified"], false);
+/// ```
 ///
 /// ```
 /// use seclog::security_logged;
@@ -108,8 +138,10 @@ pub use seclog_macros::security_logged;
 /// - `#[seclog(public)]` — the name looks sensitive but the value is not.
 /// - `#[seclog(serde)]` — recorded through the field type's `serde::Serialize`.
 ///
-/// A field whose name looks like a secret and that is none of redacted, skipped or public does
-/// not compile.
+/// A field whose name looks like a secret or personal data (the names listed on
+/// [`security_logged`](macro@security_logged)) and that is none of redacted, skipped or public
+/// does not compile; a personal-data name on a field that holds no text (`email_verified:
+/// bool`) is fine.
 ///
 /// ```
 /// use seclog::Redact;
@@ -137,6 +169,20 @@ pub use seclog_macros::Redact;
 /// from the ambient [`context`]. The level is the vocabulary's; the outcome is `failure` for
 /// a `_fail` event and `success` otherwise. `where.file` / `where.line` are the macro's
 /// location (or, inside a `#[track_caller]` function, its caller's).
+///
+/// A key whose name looks like a secret or personal data needs a decision written before it,
+/// as on a parameter: `#[redact]`, `#[redact(<strategy>)]` or `#[public]` (the same holds for
+/// the keys of `fields(...)` in `#[security_logged]`). A value that plainly holds no text (a
+/// number or `bool` literal, a cast to a number, a comparison, `.len()`) needs none.
+///
+/// ```
+/// let (_, records) = seclog::testing::capture(|| {
+///     let email = "ann@example.com";
+///     seclog::event!("user_updated", #[redact(email)] email = email, email_verified = true);
+/// });
+/// assert_eq!(records[0]["fields"]["email"], "…@example.com");
+/// assert_eq!(records[0]["fields"]["email_verified"], true);
+/// ```
 ///
 /// ```
 /// let (_, records) = seclog::testing::capture(|| {

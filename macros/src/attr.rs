@@ -3,9 +3,13 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::meta::ParseNestedMeta;
-use syn::{Expr, Ident, LitStr, Path, Result};
+use syn::parse::ParseStream;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Ident, LitStr, Path, Result, Token};
 
 use crate::level::Level;
+use crate::redact::{self, Strategy};
+use crate::sensitive::{self, Site, Value};
 
 /// How an `Err` is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +27,7 @@ pub struct Options {
     pub skip: Vec<Ident>,
     pub ret_skip: Option<Span>,
     pub err: Option<(ErrMode, Span)>,
-    pub fields: Vec<(Ident, Expr)>,
+    pub fields: Vec<KeyValue>,
     pub krate: Option<Path>,
     /// Recorded whatever the level filter says: an audit event that must not be lost.
     pub mandatory: bool,
@@ -148,23 +152,98 @@ fn parse_idents(meta: &ParseNestedMeta) -> Result<Vec<Ident>> {
     Ok(idents)
 }
 
-fn parse_fields(meta: &ParseNestedMeta) -> Result<Vec<(Ident, Expr)>> {
-    let mut fields: Vec<(Ident, Expr)> = Vec::new();
-    meta.parse_nested_meta(|inner| {
-        let key = inner
-            .path
-            .get_ident()
-            .cloned()
-            .ok_or_else(|| inner.error("expected `name = <expression>`"))?;
-        if fields.iter().any(|(k, _)| *k == key) {
-            return Err(inner.error(format!("duplicate field `{key}`")));
+fn parse_fields(meta: &ParseNestedMeta) -> Result<Vec<KeyValue>> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    parse_key_values(&content)
+}
+
+/// How a `fields(...)` / `event!` value is recorded.
+pub enum Decision {
+    /// Through its `Loggable` form.
+    Record,
+    /// `#[public]`: through its `Loggable` form, not scanned.
+    Public,
+    /// `#[redact]` / `#[redact(strategy)]`.
+    Redact(Strategy),
+}
+
+/// `key = value` in `fields(...)` or `event!`, with the decision written before the key.
+pub struct KeyValue {
+    pub key: Ident,
+    pub value: Expr,
+    pub decision: Decision,
+}
+
+/// `[#[redact(..)] | #[public]] key = value, ...` up to the end of `input`, a trailing comma
+/// allowed. A key whose name looks like a secret or personal data needs a decision.
+pub fn parse_key_values(input: ParseStream) -> Result<Vec<KeyValue>> {
+    let mut out: Vec<KeyValue> = Vec::new();
+    while !input.is_empty() {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let key: Ident = input.parse()?;
+        if out.iter().any(|kv| kv.key == key) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("duplicate field `{key}`"),
+            ));
         }
-        if !inner.input.peek(syn::Token![=]) {
-            return Err(inner.error(format!("expected `{key} = <expression>`")));
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("expected `{key} = <expression>`"),
+            ));
         }
-        let value: Expr = inner.value()?.parse()?;
-        fields.push((key, value));
-        Ok(())
-    })?;
-    Ok(fields)
+        input.parse::<Token![=]>()?;
+        let value: Expr = input.parse()?;
+        let decision = key_decision(&attrs)?;
+        if matches!(decision, Decision::Record) {
+            if let Some(e) = sensitive::check(&key, Value::Expr(&value), Site::Key) {
+                return Err(e);
+            }
+        }
+        out.push(KeyValue {
+            key,
+            value,
+            decision,
+        });
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(out)
+}
+
+fn key_decision(attrs: &[Attribute]) -> Result<Decision> {
+    let mut decision = Decision::Record;
+    let mut first: Option<&'static str> = None;
+    for attr in attrs {
+        let name = if attr.path().is_ident("redact") {
+            decision = Decision::Redact(redact::parse(attr)?);
+            "redact"
+        } else if attr.path().is_ident("public") {
+            attr.meta.require_path_only()?;
+            decision = Decision::Public;
+            "public"
+        } else if attr.path().is_ident("skip") {
+            return Err(syn::Error::new(
+                attr.path().span(),
+                "a key is not skipped: leave the key out instead",
+            ));
+        } else {
+            return Err(syn::Error::new(
+                attr.path().span(),
+                "expected `#[redact]`, `#[redact(<strategy>)]` or `#[public]` before a key",
+            ));
+        };
+        if let Some(first) = first {
+            return Err(syn::Error::new(
+                attr.path().span(),
+                format!("`#[{name}]` conflicts with `#[{first}]` on the same key; keep one"),
+            ));
+        }
+        first = Some(name);
+    }
+    Ok(decision)
 }

@@ -8,7 +8,7 @@ use syn::{Attribute, Data, DeriveInput, Fields, Ident, LitStr, Path, Result, Typ
 
 use crate::json;
 use crate::redact::{self, Strategy};
-use crate::sensitive::{is_secret_type, sensitive_term};
+use crate::sensitive::{self, Site, Value, is_secret_type};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FieldMode {
@@ -223,15 +223,7 @@ fn parse_fields(fields: &Fields) -> Result<Vec<Field>> {
                 if let (Some(id), FieldMode::Record | FieldMode::Serde, false) =
                     (&f.ident, mode, exempt)
                 {
-                    if let Some(term) = sensitive_term(&id.to_string()) {
-                        let e = syn::Error::new(
-                            id.span(),
-                            format!(
-                                "field `{id}` looks like a secret (its name contains `{term}`) and would be recorded in clear\n\
-                                 help: add `#[redact]` to record it as \"[REDACTED]\", `#[seclog(skip)]` to leave it out, \
-                                 or `#[seclog(public)]` if its value is not secret"
-                            ),
-                        );
+                    if let Some(e) = sensitive::check(id, Value::Type(&f.ty), Site::Field) {
                         match &mut errors {
                             Some(all) => all.combine(e),
                             None => errors = Some(e),

@@ -2,12 +2,11 @@
 //! function produces. Parse → validate → expand, like `#[security_logged]`.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, quote};
 use syn::parse::{Parse, ParseStream};
-use syn::spanned::Spanned;
-use syn::{Expr, Ident, LitStr, Path, Result, Token};
+use syn::{Ident, LitStr, Path, Result, Token};
 
-use crate::json;
+use crate::attr::{self, KeyValue};
 use crate::level::Level;
 use crate::vocab;
 
@@ -17,7 +16,7 @@ struct EventInput {
     failure: Option<bool>,
     mandatory: bool,
     name: LitStr,
-    fields: Vec<(Ident, Expr)>,
+    fields: Vec<KeyValue>,
 }
 
 impl Parse for EventInput {
@@ -83,28 +82,12 @@ impl Parse for EventInput {
                 "expected the event name as a string literal: `event!(\"authz_fail\", key = value, ...)`",
             )
         })?;
-        let mut fields: Vec<(Ident, Expr)> = Vec::new();
-        while !input.is_empty() {
+        let fields = if input.is_empty() {
+            Vec::new()
+        } else {
             input.parse::<Token![,]>()?;
-            if input.is_empty() {
-                break;
-            }
-            let key: Ident = input.parse()?;
-            if fields.iter().any(|(k, _)| *k == key) {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!("duplicate field `{key}`"),
-                ));
-            }
-            if !input.peek(Token![=]) {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!("expected `{key} = <expression>`"),
-                ));
-            }
-            input.parse::<Token![=]>()?;
-            fields.push((key, input.parse()?));
-        }
+            attr::parse_key_values(input)?
+        };
         Ok(EventInput {
             krate,
             level,
@@ -136,7 +119,6 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
             ),
         ));
     }
-    crate::sensitive::check_field_keys(fields.iter().map(|(k, _)| k))?;
     // An event is the thing that happened: a `_fail` event records a failure.
     let failed = failure.unwrap_or_else(|| value.contains("_fail"));
     let level = level.map_or(names.success_level, |(l, _)| l);
@@ -157,10 +139,10 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
     let events = [&value, &value, &value, &value];
     // seclog's own records name the program, not seclog, as the service.
     let crate_info = crate::expand::crate_info(own);
-    let writes = fields.iter().map(|(key, expr)| {
-        let key_json = json::key(&key.to_string());
-        quote_spanned!(expr.span()=> __seclog_inv.field(#key_json, &(#expr));)
-    });
+    let inv = quote::format_ident!("__seclog_inv");
+    let writes = fields
+        .iter()
+        .map(|kv| crate::expand::field_write(&k, &inv, kv));
     let finish = if failed {
         quote!(__seclog_inv.finish_failure();)
     } else {

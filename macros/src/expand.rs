@@ -10,10 +10,10 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{
-    AttrStyle, Block, GenericArgument, Item, ItemFn, PathArguments, Result, ReturnType, Type,
+    AttrStyle, Block, GenericArgument, Ident, Item, ItemFn, PathArguments, Result, ReturnType, Type,
 };
 
-use crate::attr::{ErrMode, Options};
+use crate::attr::{Decision, ErrMode, KeyValue, Options};
 use crate::json;
 use crate::level::Level;
 use crate::params::{self, Binding, Mode};
@@ -165,7 +165,6 @@ impl Plan {
                 mode
             }
         };
-        crate::sensitive::check_field_keys(opts.fields.iter().map(|(k, _)| k))?;
         Ok(Plan {
             names,
             levels,
@@ -173,6 +172,35 @@ impl Plan {
             err,
         })
     }
+}
+
+/// Code recording one `fields(...)` / `event!` value under its key, as its decision says.
+pub(crate) fn field_write(k: &TokenStream, inv: &Ident, kv: &KeyValue) -> TokenStream {
+    let name = json::key(kv.key.to_string().trim_start_matches("r#"));
+    let expr = &kv.value;
+    let out = format_ident!("__seclog_out");
+    let value = quote!(__seclog_v);
+    let write = match &kv.decision {
+        Decision::Record => return quote_spanned!(expr.span()=> #inv.field(#name, &(#expr));),
+        Decision::Public => quote_spanned!(expr.span()=> #out.public_value(#value);),
+        Decision::Redact(Strategy::Full) => quote!(let _ = #value; #out.redacted();),
+        Decision::Redact(strategy) => strategy.write(k, &out, &value, expr.span()),
+    };
+    let enc = quote!(#k::__private::Encoder<'_>);
+    // `Invocation::field` takes a `Loggable`: the closure that writes the value becomes one.
+    quote! {{
+        struct __SeclogWith<F>(F);
+        impl<F: ::core::ops::Fn(&mut #enc)> #k::__private::Loggable for __SeclogWith<F> {
+            fn log(&self, #out: &mut #enc) {
+                (self.0)(#out)
+            }
+        }
+        fn __seclog_with<F: ::core::ops::Fn(&mut #enc)>(f: F) -> __SeclogWith<F> {
+            __SeclogWith(f)
+        }
+        let #value = &(#expr);
+        #inv.field(#name, &__seclog_with(|#out: &mut #enc| { #write }));
+    }}
 }
 
 pub(crate) fn event_error(lit: &syn::LitStr, e: EventError) -> syn::Error {
@@ -326,10 +354,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
             Mode::Sql => quote_spanned!(b.ty_span=> #inv.input_sql(#name, &#ident);),
         }
     });
-    let fields = opts.fields.iter().map(|(key, expr)| {
-        let name = json::key(&key.to_string());
-        quote_spanned!(expr.span()=> #inv.field(#name, &(#expr));)
-    });
+    let fields = opts.fields.iter().map(|kv| field_write(&k, &inv, kv));
 
     let ret_ty = match &sig.output {
         ReturnType::Type(_, ty) if !has_impl_trait(ty.to_token_stream()) => Some(ty),

@@ -3,10 +3,10 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, Ident, Pat, Result, Signature};
+use syn::{Attribute, FnArg, Ident, Pat, Result, Signature, Type};
 
 use crate::redact::{self, Strategy};
-use crate::sensitive::{is_secret_type, sensitive_term};
+use crate::sensitive::{self, Site, Value, is_secret_type};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -34,6 +34,8 @@ pub struct Binding {
     pub strategy: Strategy,
     /// The parameter's type is a secret type (`Secret<_>`): its name may look sensitive.
     pub secret_type: bool,
+    /// The binding's own type when the pattern shows it (`a` in `(a, b): (u8, String)`).
+    pub ty: Option<syn::Type>,
 }
 
 /// Collects the bindings of `sig`'s parameters and strips seclog's attributes from them.
@@ -61,7 +63,7 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
                     }
                 };
                 let mut idents = Vec::new();
-                collect_idents(&pt.pat, &mut idents);
+                collect_idents(&pt.pat, Some(&pt.ty), &mut idents);
                 if attrs.mode == Mode::Caller {
                     if !matches!(&*pt.pat, Pat::Ident(_)) {
                         push_err(syn::Error::new(
@@ -82,7 +84,7 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
                         continue;
                     }
                 }
-                for ident in idents {
+                for (ident, ty) in idents {
                     bindings.push(Binding {
                         ident,
                         ty_span: pt.ty.span(),
@@ -90,6 +92,7 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
                         public: attrs.public,
                         strategy: attrs.strategy.clone(),
                         secret_type: is_secret_type(&pt.ty),
+                        ty: ty.cloned(),
                     });
                 }
             }
@@ -107,16 +110,9 @@ pub fn take(sig: &mut Signature, skip: &[Ident]) -> Result<Vec<Binding>> {
     }
     for b in &bindings {
         if b.mode == Mode::Record && !b.public && !b.secret_type {
-            if let Some(term) = sensitive_term(&b.ident.to_string()) {
-                push_err(syn::Error::new(
-                    b.ident.span(),
-                    format!(
-                        "parameter `{name}` looks like a secret (its name contains `{term}`) and would be recorded in clear\n\
-                         help: record it as \"[REDACTED]\" with `#[redact] {name}: ...`, leave it out with `#[skip]`, \
-                         or mark it `#[public]` if its value is not secret",
-                        name = b.ident
-                    ),
-                ));
+            let value = b.ty.as_ref().map_or(Value::Unknown, Value::Type);
+            if let Some(e) = sensitive::check(&b.ident, value, Site::Param) {
+                push_err(e);
             }
         }
     }
@@ -191,22 +187,63 @@ fn take_attrs(attrs: &mut Vec<Attribute>) -> Result<ParamAttrs> {
     Ok(out)
 }
 
-/// The names a pattern binds, in order.
-fn collect_idents(pat: &Pat, out: &mut Vec<Ident>) {
+/// The names a pattern binds, in order, each with its type where the pattern lines up with
+/// the declared type (a plain name, a tuple, a reference); `None` inside struct patterns.
+fn collect_idents<'a>(
+    pat: &'a Pat,
+    ty: Option<&'a Type>,
+    out: &mut Vec<(Ident, Option<&'a Type>)>,
+) {
+    let ty = ty.map(peel);
     match pat {
         Pat::Ident(p) => {
-            out.push(p.ident.clone());
+            out.push((p.ident.clone(), ty));
             if let Some((_, sub)) = &p.subpat {
-                collect_idents(sub, out);
+                collect_idents(sub, ty, out);
             }
         }
-        Pat::Tuple(p) => p.elems.iter().for_each(|e| collect_idents(e, out)),
-        Pat::TupleStruct(p) => p.elems.iter().for_each(|e| collect_idents(e, out)),
-        Pat::Struct(p) => p.fields.iter().for_each(|f| collect_idents(&f.pat, out)),
-        Pat::Slice(p) => p.elems.iter().for_each(|e| collect_idents(e, out)),
-        Pat::Reference(p) => collect_idents(&p.pat, out),
-        Pat::Paren(p) => collect_idents(&p.pat, out),
-        Pat::Type(p) => collect_idents(&p.pat, out),
+        Pat::Tuple(p) => {
+            let elems = match ty {
+                Some(Type::Tuple(t)) if t.elems.len() == p.elems.len() => {
+                    t.elems.iter().map(Some).collect()
+                }
+                _ => vec![None; p.elems.len()],
+            };
+            for (e, t) in p.elems.iter().zip(elems) {
+                collect_idents(e, t, out);
+            }
+        }
+        Pat::TupleStruct(p) => p.elems.iter().for_each(|e| collect_idents(e, None, out)),
+        Pat::Struct(p) => p
+            .fields
+            .iter()
+            .for_each(|f| collect_idents(&f.pat, None, out)),
+        Pat::Slice(p) => {
+            let elem = match ty {
+                Some(Type::Slice(s)) => Some(&*s.elem),
+                Some(Type::Array(a)) => Some(&*a.elem),
+                _ => None,
+            };
+            p.elems.iter().for_each(|e| collect_idents(e, elem, out));
+        }
+        Pat::Reference(p) => {
+            let inner = match ty {
+                Some(Type::Reference(r)) => Some(&*r.elem),
+                _ => None,
+            };
+            collect_idents(&p.pat, inner, out);
+        }
+        Pat::Paren(p) => collect_idents(&p.pat, ty, out),
+        Pat::Type(p) => collect_idents(&p.pat, Some(&p.ty), out),
         _ => {}
+    }
+}
+
+/// `T` for `(T)` and invisible groups, so that patterns line up with the type.
+fn peel(ty: &Type) -> &Type {
+    match ty {
+        Type::Paren(p) => peel(&p.elem),
+        Type::Group(g) => peel(&g.elem),
+        _ => ty,
     }
 }
