@@ -1,0 +1,16 @@
+//! The reading side of the `seclog` command: `seclog stats` and `seclog report` summarise
+//! records from files, the file sink's directories and standard input.
+//!
+//! - [`input`]: sources and the line splitter (large blocks, `memchr`, bounded lines).
+//! - [`parse`]: one line into borrowed fields, seclog's JSON or its ECS mapping.
+//! - [`stats`]: the totals of one pass, in bounded memory, and the summary.
+//! - [`report`]: the summary as a self-contained HTML page.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod input;
+pub mod parse;
+pub mod report;
+pub mod stats;
+pub mod time;
+pub mod topk;
