@@ -16,7 +16,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAcces
 pub type Text<'a> = Cow<'a, str>;
 
 /// The keys of one record that a summary reads.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Record<'a> {
     /// `ts` (or ECS `@timestamp`).
     pub ts: Option<Text<'a>>,
@@ -54,7 +54,7 @@ pub struct Record<'a> {
 }
 
 /// The keys under `fields` that `seclog.alert`, `seclog.perf` and `seclog.usage` records use.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Fields<'a> {
     /// `rule` of an alert.
     pub rule: Option<Text<'a>>,
@@ -105,7 +105,20 @@ pub enum NotRecord {
 
 /// Reads one line (without its `\n`).
 pub fn parse(line: &[u8]) -> Result<Record<'_>, NotRecord> {
-    let record: Record<'_> = serde_json::from_slice(line).map_err(|_| NotRecord::NotJson)?;
+    let record = match crate::fast::scan(line) {
+        crate::fast::Scan::Done(r) => r,
+        crate::fast::Scan::NotJson => return Err(NotRecord::NotJson),
+        crate::fast::Scan::Fallback => parse_serde(line)?,
+    };
+    check(record)
+}
+
+/// [`parse`] through serde alone: the reference the fast scanner is tested against.
+pub fn parse_serde(line: &[u8]) -> Result<Record<'_>, NotRecord> {
+    serde_json::from_slice(line).map_err(|_| NotRecord::NotJson)
+}
+
+fn check(record: Record<'_>) -> Result<Record<'_>, NotRecord> {
     if record.event.is_none() && !record.meta {
         return Err(NotRecord::NoEvent);
     }
