@@ -12,10 +12,10 @@ use std::borrow::Cow;
 use crate::parse::{Fields, Record};
 
 /// The scanner's verdict on a line.
-#[derive(Debug)]
-pub enum Scan<'a> {
-    /// Read: the record's keys (or `event: None` for an object without one).
-    Done(Record<'a>),
+#[derive(Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// Read: the record's keys are filled in (`event` is `None` for an object without one).
+    Done,
     /// Not JSON.
     NotJson,
     /// JSON the scanner leaves to the serde path.
@@ -34,18 +34,32 @@ type R<T> = Result<T, Stop>;
 /// nested this deep.
 const MAX_DEPTH: usize = 100;
 
-/// Scans one line (without its `\n`).
-pub fn scan(line: &[u8]) -> Scan<'_> {
+/// Scans one line (without its `\n`) into `r`, which must start as `Record::default()`
+/// (filled in place: a record is large, and moving it costs more than reading a short line).
+pub fn scan<'a>(line: &'a [u8], r: &mut Record<'a>) -> Scan {
     let Ok(text) = std::str::from_utf8(line) else {
         return Scan::NotJson;
     };
     let mut s = Scanner { t: text, b: line, i: 0 };
-    match s.record() {
-        Ok(r) => Scan::Done(r),
+    match s.record(r) {
+        Ok(()) => Scan::Done,
         Err(Stop::NotJson) => Scan::NotJson,
         Err(Stop::Fallback) => Scan::Fallback,
     }
 }
+
+/// The bytes that end a run of plain string contents: `"`, `\\` and control characters.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
 struct Scanner<'a> {
     t: &'a str,
@@ -88,36 +102,39 @@ impl<'a> Scanner<'a> {
 
     /// A string at `self.i` (on its opening quote): its raw contents, and whether it holds
     /// escapes.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> R<(&'a str, bool)> {
         debug_assert_eq!(self.b.get(self.i), Some(&b'"'));
         self.i += 1;
         let start = self.i;
         let mut escaped = false;
         loop {
+            // Most strings of a record are short: a table lookup per byte beats a call.
             let c = *self.b.get(self.i).ok_or(Stop::NotJson)?;
+            if !SPECIAL[usize::from(c)] {
+                self.i += 1;
+                continue;
+            }
             match c {
                 b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    match *self.b.get(self.i + 1).ok_or(Stop::NotJson)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
-                        b'u' => {
-                            let hex = self.b.get(self.i + 2..self.i + 6).ok_or(Stop::NotJson)?;
-                            if !hex.iter().all(u8::is_ascii_hexdigit) {
-                                return Err(Stop::NotJson);
-                            }
-                            // Lone surrogates are checked by the serde path.
-                            if matches!(hex[0], b'd' | b'D') {
-                                return Err(Stop::Fallback);
-                            }
-                            self.i += 6;
-                        }
-                        _ => return Err(Stop::NotJson),
+                b'\\' => {}
+                _ => return Err(Stop::NotJson),
+            }
+            escaped = true;
+            match *self.b.get(self.i + 1).ok_or(Stop::NotJson)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                b'u' => {
+                    let hex = self.b.get(self.i + 2..self.i + 6).ok_or(Stop::NotJson)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return Err(Stop::NotJson);
                     }
+                    // Lone surrogates are checked by the serde path.
+                    if matches!(hex[0], b'd' | b'D') {
+                        return Err(Stop::Fallback);
+                    }
+                    self.i += 6;
                 }
-                0..=0x1f => return Err(Stop::NotJson),
-                _ => self.i += 1,
+                _ => return Err(Stop::NotJson),
             }
         }
         let s = self.t.get(start..self.i).ok_or(Stop::NotJson)?;
@@ -319,8 +336,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn record(&mut self) -> R<Record<'a>> {
-        let mut r = Record::default();
+    fn record(&mut self, r: &mut Record<'a>) -> R<()> {
         self.ws();
         if self.peek()? != b'{' {
             return Err(Stop::NotJson);
@@ -349,9 +365,9 @@ impl<'a> Scanner<'a> {
                 "budget_ns" => r.budget_ns = s.num(d)?,
                 "over_budget" => r.over_budget = s.num(d)?.map(|n| n != 0),
                 "where" => s.nested(d, |s, k| where_key(s, k, &mut r.func, d + 1))?,
-                "who" => s.nested(d, |s, k| who_key(s, k, &mut r, d + 1))?,
+                "who" => s.nested(d, |s, k| who_key(s, k, r, d + 1))?,
                 "fields" => s.nested(d, |s, k| fields_key(s, k, &mut r.fields, d + 1))?,
-                "usage" => usage(s, &mut r, d)?,
+                "usage" => usage(s, r, d)?,
                 "units" => r.units = s.num(d)?,
                 "log" => s.nested(d, |s, k| match k {
                     "level" => {
@@ -381,7 +397,7 @@ impl<'a> Scanner<'a> {
                     }
                     _ => s.skip(d + 1),
                 })?,
-                "seclog" => s.nested(d, |s, k| seclog_key(s, k, &mut r, d + 1))?,
+                "seclog" => s.nested(d, |s, k| seclog_key(s, k, r, d + 1))?,
                 "seclog_file" | "seclog_checkpoint" | "seclog_retention" => {
                     s.skip(d)?;
                     r.meta = true;
@@ -394,7 +410,7 @@ impl<'a> Scanner<'a> {
         if self.i != self.b.len() {
             return Err(Stop::NotJson);
         }
-        Ok(r)
+        Ok(())
     }
 }
 
@@ -541,8 +557,9 @@ mod tests {
     ];
 
     fn agree(line: &[u8]) -> bool {
-        match scan(line) {
-            Scan::Done(r) => {
+        let mut r = Record::default();
+        match scan(line, &mut r) {
+            Scan::Done => {
                 assert_eq!(
                     parse_serde(line).ok(),
                     Some(r),
@@ -609,7 +626,7 @@ mod tests {
     #[test]
     fn deep_nesting_is_left_to_serde_without_recursing() {
         let deep = format!("{{\"event\":\"x\",\"a\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
-        assert!(matches!(scan(deep.as_bytes()), Scan::Fallback));
+        assert_eq!(scan(deep.as_bytes(), &mut Record::default()), Scan::Fallback);
         // serde skips an ignored value without recursion.
         assert_eq!(parse_serde(deep.as_bytes()).unwrap().event.as_deref(), Some("x"));
     }

@@ -105,24 +105,27 @@ pub enum NotRecord {
 
 /// Reads one line (without its `\n`).
 pub fn parse(line: &[u8]) -> Result<Record<'_>, NotRecord> {
-    let record = match crate::fast::scan(line) {
-        crate::fast::Scan::Done(r) => r,
+    let mut r = Record::default();
+    parse_into(line, &mut r).map(|()| r)
+}
+
+/// [`parse`] into `r`, which must start as `Record::default()`: the hot path, which fills the
+/// record in place rather than moving it.
+pub fn parse_into<'a>(line: &'a [u8], r: &mut Record<'a>) -> Result<(), NotRecord> {
+    match crate::fast::scan(line, r) {
+        crate::fast::Scan::Done => {}
         crate::fast::Scan::NotJson => return Err(NotRecord::NotJson),
-        crate::fast::Scan::Fallback => parse_serde(line)?,
-    };
-    check(record)
+        crate::fast::Scan::Fallback => *r = parse_serde(line)?,
+    }
+    if r.event.is_none() && !r.meta {
+        return Err(NotRecord::NoEvent);
+    }
+    Ok(())
 }
 
 /// [`parse`] through serde alone: the reference the fast scanner is tested against.
 pub fn parse_serde(line: &[u8]) -> Result<Record<'_>, NotRecord> {
     serde_json::from_slice(line).map_err(|_| NotRecord::NotJson)
-}
-
-fn check(record: Record<'_>) -> Result<Record<'_>, NotRecord> {
-    if record.event.is_none() && !record.meta {
-        return Err(NotRecord::NoEvent);
-    }
-    Ok(record)
 }
 
 /// A lenient string: anything that is not a string reads as `None`.

@@ -55,8 +55,8 @@ pub struct Stats {
     first_bad: Option<(usize, u64)>,
     first_ts: Option<Nanos>,
     last_ts: Option<Nanos>,
-    outcomes: TopK,
-    levels: TopK,
+    outcomes: Small,
+    levels: Small,
     events: TopK,
     failures: u64,
     authn_failures: u64,
@@ -93,10 +93,41 @@ struct PerfSum {
     over_budget: u64,
 }
 
+/// Counts of a handful of distinct values (outcomes, levels): a linear search beats hashing
+/// there. Past [`SMALL_CAP`] values, new ones count as `(other)`.
+#[derive(Default)]
+struct Small(Vec<(Box<str>, u64)>);
+
+const SMALL_CAP: usize = 32;
+
+impl Small {
+    #[inline]
+    fn add(&mut self, key: &str) {
+        if let Some(e) = self.0.iter_mut().find(|e| &*e.0 == key) {
+            e.1 += 1;
+        } else if self.0.len() < SMALL_CAP {
+            self.0.push((key.into(), 1));
+        } else if let Some(e) = self.0.iter_mut().find(|e| &*e.0 == OTHER) {
+            e.1 += 1;
+        } else {
+            self.0.push((OTHER.into(), 1));
+        }
+    }
+
+    fn sorted(&self) -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = self.0.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+}
+
 /// Counts per time bucket of `width` nanoseconds, keyed by `ts / width`.
 struct Timeline {
     width: i64,
     buckets: HashMap<i64, (u64, u64), RandomState>,
+    /// The bucket of the last record and its counts not yet added: records come mostly in
+    /// time order, so most land where the previous one did.
+    pending: Option<(i64, u64, u64)>,
 }
 
 impl Timeline {
@@ -104,13 +135,32 @@ impl Timeline {
         Timeline {
             width: 60_000_000_000,
             buckets: HashMap::default(),
+            pending: None,
         }
     }
 
+    #[inline]
     fn add(&mut self, t: Nanos, failed: bool) {
-        let b = self.buckets.entry(t.div_euclid(self.width)).or_default();
-        b.0 += 1;
-        b.1 += u64::from(failed);
+        let key = t.div_euclid(self.width);
+        match &mut self.pending {
+            Some((k, n, f)) if *k == key => {
+                *n += 1;
+                *f += u64::from(failed);
+            }
+            _ => {
+                self.flush();
+                self.pending = Some((key, 1, u64::from(failed)));
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some((key, n, f)) = self.pending.take() else {
+            return;
+        };
+        let b = self.buckets.entry(key).or_default();
+        b.0 += n;
+        b.1 += f;
         if self.buckets.len() > TIMELINE_CAP {
             // Hostile timestamps spread far apart: double the width until it fits.
             while self.buckets.len() > TIMELINE_CAP / 2 {
@@ -127,7 +177,8 @@ impl Timeline {
     }
 
     /// At most [`TIMELINE_COLUMNS`] columns from the first bucket to the last.
-    fn render(&self) -> Option<TimelineOut> {
+    fn render(&mut self) -> Option<TimelineOut> {
+        self.flush();
         let lo = *self.buckets.keys().min()?;
         let hi = *self.buckets.keys().max()?;
         let span = u64::try_from(hi - lo).unwrap_or(0) + 1;
@@ -180,8 +231,8 @@ impl Stats {
             first_bad: None,
             first_ts: None,
             last_ts: None,
-            outcomes: TopK::with_cap(64),
-            levels: TopK::with_cap(64),
+            outcomes: Small::default(),
+            levels: Small::default(),
             events: TopK::default(),
             failures: 0,
             authn_failures: 0,
@@ -210,9 +261,10 @@ impl Stats {
     /// Counts one line of the `source`-th input (see [`Stats::read`]; for direct use, any
     /// index works, and `number` is the line's number in it).
     pub fn add_line(&mut self, line: &[u8], source: usize, number: u64) {
-        match parse::parse(line) {
-            Ok(r) if r.meta => self.meta_lines += 1,
-            Ok(r) => self.add(&r),
+        let mut r = Record::default();
+        match parse::parse_into(line, &mut r) {
+            Ok(()) if r.meta => self.meta_lines += 1,
+            Ok(()) => self.add(&r),
             Err(NotRecord::NotJson | NotRecord::NoEvent) => {
                 self.bad += 1;
                 if self.first_bad.is_none() {
@@ -244,12 +296,12 @@ impl Stats {
                 _ => None,
             })
             .unwrap_or("unknown");
-        self.outcomes.add(outcome, 1, 0);
+        self.outcomes.add(outcome);
         if let Some(level) = r.level.as_deref() {
             if level.bytes().any(|b| b.is_ascii_lowercase()) {
-                self.levels.add(&level.to_ascii_uppercase(), 1, 0);
+                self.levels.add(&level.to_ascii_uppercase());
             } else {
-                self.levels.add(level, 1, 0);
+                self.levels.add(level);
             }
         }
         self.events.add(event, 1, 0);
@@ -423,7 +475,7 @@ impl Stats {
     }
 
     /// The summary of what was read.
-    pub fn summary(&self) -> Summary {
+    pub fn summary(&mut self) -> Summary {
         let top = self.opts.top;
         let keyed = |t: &TopK| -> Vec<Keyed> {
             t.top(top)
@@ -515,8 +567,8 @@ impl Stats {
             },
             first_ts: self.first_ts.map(time::format),
             last_ts: self.last_ts.map(time::format),
-            outcomes: all(&self.outcomes),
-            levels: all(&self.levels),
+            outcomes: self.outcomes.sorted(),
+            levels: self.levels.sorted(),
             events: keyed(&self.events),
             failures: Failures {
                 total: self.failures,
@@ -992,11 +1044,12 @@ mod tests {
         let mut t = Timeline::new();
         for i in 0..100_000i64 {
             t.add(i * 3_600_000_000_000, i % 2 == 0);
+            t.add(i * 3_600_000_000_000 + 1, false);
             assert!(t.buckets.len() <= TIMELINE_CAP);
         }
         let out = t.render().unwrap();
         assert!(out.failures.len() <= TIMELINE_COLUMNS);
-        assert_eq!(out.records.iter().sum::<u64>(), 100_000);
+        assert_eq!(out.records.iter().sum::<u64>(), 200_000);
         assert_eq!(out.failures.iter().sum::<u64>(), 50_000);
     }
 
