@@ -142,6 +142,7 @@ impl<'a> Scanner<'a> {
         Ok((s, escaped))
     }
 
+    #[inline]
     fn number(&mut self) -> R<&'a str> {
         let start = self.i;
         if self.b.get(self.i) == Some(&b'-') {
@@ -179,6 +180,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     fn literal(&mut self, word: &[u8]) -> R<()> {
         if self.b.get(self.i..self.i + word.len()) == Some(word) {
             self.i += word.len();
@@ -265,6 +267,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A value that is kept when it is a string, an object handed to `on_object`, or skipped.
+    #[inline]
     fn kind(
         &mut self,
         depth: usize,
@@ -291,6 +294,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A lenient string (see `parse::Str`).
+    #[inline]
     fn text(&mut self, depth: usize) -> R<Option<Cow<'a, str>>> {
         Ok(match self.kind(depth, |s, _| s.skip(depth + 1))? {
             Kind::Str(s) => Some(Cow::Borrowed(s)),
@@ -299,6 +303,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A lenient number (see `parse::Num`).
+    #[inline]
     fn num(&mut self, depth: usize) -> R<Option<u64>> {
         self.ws();
         match self.peek()? {
@@ -323,6 +328,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object whose keys go to `on_key`; any other value is skipped.
+    #[inline]
     fn nested(
         &mut self,
         depth: usize,
@@ -414,6 +420,7 @@ impl<'a> Scanner<'a> {
     }
 }
 
+#[inline]
 fn where_key<'a>(s: &mut Scanner<'a>, k: &str, func: &mut Option<Cow<'a, str>>, d: usize) -> R<()> {
     match k {
         "fn" => *func = s.text(d)?,
@@ -422,6 +429,7 @@ fn where_key<'a>(s: &mut Scanner<'a>, k: &str, func: &mut Option<Cow<'a, str>>, 
     Ok(())
 }
 
+#[inline]
 fn who_key<'a>(s: &mut Scanner<'a>, k: &str, r: &mut Record<'a>, d: usize) -> R<()> {
     match k {
         "user" => r.user = s.text(d)?,
