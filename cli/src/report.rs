@@ -202,7 +202,7 @@ fn timeline(h: &mut String, s: &Summary) {
         h,
         "<p class=\"legend muted\"><span><i class=\"sw\" style=\"background:#d0d5dd\"></i>records</span>\
          <span><i class=\"sw\" style=\"background:#d92d20\"></i>failures \
-         (<span data-stat=\"timeline_failures\">{}</span>)</span>\
+         (<b data-stat=\"timeline_failures\">{}</b>)</span>\
          <span>{} columns of {} s from {}</span></p></section>",
         t.failures.iter().sum::<u64>(),
         t.failures.len(),

@@ -891,7 +891,7 @@ pub fn write_text(s: &Summary, out: &mut impl io::Write) -> io::Result<()> {
     let a = &s.authn_failures;
     writeln!(out, "\nFailed authentication: {}", a.total)?;
     if a.total > 0 {
-        writeln!(out, "  {:<40} {:<30}", "by IP (blocklist)", "by user (accounts at risk)")?;
+        writeln!(out, "  {:<40} by user (accounts at risk)", "by IP (blocklist)")?;
         for i in 0..a.by_ip.len().max(a.by_user.len()) {
             let cell = |v: &[Keyed]| {
                 v.get(i)
@@ -993,13 +993,16 @@ pub fn write_text(s: &Summary, out: &mut impl io::Write) -> io::Result<()> {
     }
 
     if s.bad_lines.count > 0 {
-        writeln!(
-            out,
-            "\n{} line{} not records: first at {}",
-            s.bad_lines.count,
-            if s.bad_lines.count == 1 { " was" } else { "s were" },
-            s.bad_lines.first.as_deref().unwrap_or("?")
-        )?;
+        let first = s.bad_lines.first.as_deref().unwrap_or("?");
+        if s.bad_lines.count == 1 {
+            writeln!(out, "\n1 line was not a record: at {first}")?;
+        } else {
+            writeln!(
+                out,
+                "\n{} lines were not records: first at {first}",
+                s.bad_lines.count
+            )?;
+        }
     }
     Ok(())
 }
