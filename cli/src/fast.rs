@@ -100,10 +100,10 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// A string at `self.i` (on its opening quote): its raw contents, and whether it holds
-    /// escapes.
+    /// A string at `self.i` (on its opening quote), passed: where its contents start, and
+    /// whether they hold escapes; `self.i` is left on the closing quote.
     #[inline(always)]
-    fn string(&mut self) -> R<(&'a str, bool)> {
+    fn string_raw(&mut self) -> R<(usize, bool)> {
         debug_assert_eq!(self.b.get(self.i), Some(&b'"'));
         self.i += 1;
         let start = self.i;
@@ -137,6 +137,14 @@ impl<'a> Scanner<'a> {
                 _ => return Err(Stop::NotJson),
             }
         }
+        Ok((start, escaped))
+    }
+
+    /// A string at `self.i` (on its opening quote): its raw contents, and whether it holds
+    /// escapes.
+    #[inline(always)]
+    fn string(&mut self) -> R<(&'a str, bool)> {
+        let (start, escaped) = self.string_raw()?;
         let s = self.t.get(start..self.i).ok_or(Stop::NotJson)?;
         self.i += 1;
         Ok((s, escaped))
@@ -190,40 +198,85 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Skips any value.
+    /// Skips any value, checking its grammar: a loop over the bytes with the open containers
+    /// as bits of a `u128` (nesting is capped at [`MAX_DEPTH`]), no recursion.
     fn skip(&mut self, depth: usize) -> R<()> {
-        self.ws();
-        match self.peek()? {
-            b'"' => self.string().map(|_| ()),
-            b'{' => self.object(depth + 1, |s, _| s.skip(depth + 1)),
-            b'[' => {
-                if depth + 1 > MAX_DEPTH {
-                    return Err(Stop::Fallback);
-                }
-                self.i += 1;
-                self.ws();
-                if self.peek()? == b']' {
+        // Bit `n` set: the container at level `n` (1-based) is an array, else an object.
+        let mut arrays: u128 = 0;
+        let mut level = 0usize;
+        'value: loop {
+            self.ws();
+            match self.peek()? {
+                b'"' => {
+                    self.string_raw()?;
                     self.i += 1;
-                    return Ok(());
                 }
-                loop {
-                    self.skip(depth + 1)?;
+                c @ (b'{' | b'[') => {
+                    if depth + level + 1 > MAX_DEPTH {
+                        return Err(Stop::Fallback);
+                    }
+                    self.i += 1;
                     self.ws();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Ok(());
+                    let close = if c == b'{' { b'}' } else { b']' };
+                    if self.peek()? == close {
+                        self.i += 1;
+                    } else {
+                        level += 1;
+                        if c == b'[' {
+                            arrays |= 1 << level;
+                        } else {
+                            arrays &= !(1 << level);
+                            self.key()?;
                         }
-                        _ => return Err(Stop::NotJson),
+                        continue 'value;
                     }
                 }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                _ => {
+                    self.number()?;
+                }
             }
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'n' => self.literal(b"null"),
-            _ => self.number().map(|_| ()),
+            // After a value: a comma goes on to the next one, a bracket closes its container.
+            loop {
+                if level == 0 {
+                    return Ok(());
+                }
+                self.ws();
+                let array = arrays & (1 << level) != 0;
+                match self.peek()? {
+                    b',' => {
+                        self.i += 1;
+                        if !array {
+                            self.ws();
+                            self.key()?;
+                        }
+                        continue 'value;
+                    }
+                    b']' if array => {
+                        self.i += 1;
+                        level -= 1;
+                    }
+                    b'}' if !array => {
+                        self.i += 1;
+                        level -= 1;
+                    }
+                    _ => return Err(Stop::NotJson),
+                }
+            }
         }
+    }
+
+    /// A key and its colon, in an object being skipped.
+    #[inline]
+    fn key(&mut self) -> R<()> {
+        if self.peek()? != b'"' {
+            return Err(Stop::NotJson);
+        }
+        self.string_raw()?;
+        self.i += 1;
+        self.expect(b':')
     }
 
     /// An object at `self.i` (after whitespace), each key handed to `on_key` with the scanner
