@@ -93,29 +93,75 @@ struct PerfSum {
     over_budget: u64,
 }
 
-/// Counts of a handful of distinct values (outcomes, levels): a linear search beats hashing
-/// there. Past [`SMALL_CAP`] values, new ones count as `(other)`.
-#[derive(Default)]
-struct Small(Vec<(Box<str>, u64)>);
+/// Counts of a handful of distinct values (outcomes, levels). The usual names are matched
+/// against constants (no hashing, no call to compare); others are searched linearly, and past
+/// [`SMALL_CAP`] of them, new ones count as `(other)`.
+struct Small {
+    names: &'static [&'static str],
+    classify: fn(&str) -> Option<usize>,
+    known: [u64; 8],
+    rest: Vec<(Box<str>, u64)>,
+}
 
 const SMALL_CAP: usize = 32;
 
+fn outcome_index(s: &str) -> Option<usize> {
+    Some(match s {
+        "success" => 0,
+        "failure" => 1,
+        "panic" => 2,
+        "cancelled" => 3,
+        _ => return None,
+    })
+}
+
+/// Levels as seclog writes them, and lower case as ECS does.
+fn level_index(s: &str) -> Option<usize> {
+    Some(match s {
+        "INFO" | "info" => 0,
+        "WARN" | "warn" => 1,
+        "ERROR" | "error" => 2,
+        "CRITICAL" | "critical" => 3,
+        "DEBUG" | "debug" => 4,
+        "TRACE" | "trace" => 5,
+        _ => return None,
+    })
+}
+
 impl Small {
+    fn new(names: &'static [&'static str], classify: fn(&str) -> Option<usize>) -> Self {
+        Small {
+            names,
+            classify,
+            known: [0; 8],
+            rest: Vec::new(),
+        }
+    }
+
     #[inline]
     fn add(&mut self, key: &str) {
-        if let Some(e) = self.0.iter_mut().find(|e| &*e.0 == key) {
+        if let Some(i) = (self.classify)(key) {
+            self.known[i] += 1;
+        } else if let Some(e) = self.rest.iter_mut().find(|e| &*e.0 == key) {
             e.1 += 1;
-        } else if self.0.len() < SMALL_CAP {
-            self.0.push((key.into(), 1));
-        } else if let Some(e) = self.0.iter_mut().find(|e| &*e.0 == OTHER) {
+        } else if self.rest.len() < SMALL_CAP {
+            self.rest.push((key.into(), 1));
+        } else if let Some(e) = self.rest.iter_mut().find(|e| &*e.0 == OTHER) {
             e.1 += 1;
         } else {
-            self.0.push((OTHER.into(), 1));
+            self.rest.push((OTHER.into(), 1));
         }
     }
 
     fn sorted(&self) -> Vec<(String, u64)> {
-        let mut v: Vec<(String, u64)> = self.0.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+        let mut v: Vec<(String, u64)> = self
+            .names
+            .iter()
+            .zip(self.known)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| (k.to_string(), n))
+            .chain(self.rest.iter().map(|(k, n)| (k.to_string(), *n)))
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         v
     }
@@ -231,8 +277,11 @@ impl Stats {
             first_bad: None,
             first_ts: None,
             last_ts: None,
-            outcomes: Small::default(),
-            levels: Small::default(),
+            outcomes: Small::new(&["success", "failure", "panic", "cancelled"], outcome_index),
+            levels: Small::new(
+                &["INFO", "WARN", "ERROR", "CRITICAL", "DEBUG", "TRACE"],
+                level_index,
+            ),
             events: TopK::default(),
             failures: 0,
             authn_failures: 0,
@@ -298,7 +347,7 @@ impl Stats {
             .unwrap_or("unknown");
         self.outcomes.add(outcome);
         if let Some(level) = r.level.as_deref() {
-            if level.bytes().any(|b| b.is_ascii_lowercase()) {
+            if level_index(level).is_none() && level.bytes().any(|b| b.is_ascii_lowercase()) {
                 self.levels.add(&level.to_ascii_uppercase());
             } else {
                 self.levels.add(level);
