@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::io;
 
+use std::hash::{BuildHasher, BuildHasherDefault};
+
 use foldhash::fast::RandomState;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::input::{self, Source};
 use crate::parse::{self, NotRecord, Record};
 use crate::time::{self, Nanos};
-use crate::topk::{self, TopK};
+use crate::topk::{self, Prehashed, TopK};
 
 /// The most handlers given a latency histogram; later ones are counted under `(other)`.
 pub const HANDLER_CAP: usize = 1024;
@@ -65,7 +67,9 @@ pub struct Stats {
     usage_summaries: TopK,
     usage_records: TopK,
     usage_summary_seen: bool,
-    handlers: HashMap<Box<str>, Handler, RandomState>,
+    /// Per handler, keyed by the seeded hash of its name (see [`crate::topk::TopK`]).
+    handlers: HashMap<u64, (Box<str>, Handler), BuildHasherDefault<Prehashed>>,
+    hasher: RandomState,
     perf: HashMap<Box<str>, PerfSum, RandomState>,
     alerts_total: u64,
     alerts_by_rule: TopK,
@@ -291,6 +295,7 @@ impl Stats {
             usage_records: TopK::default(),
             usage_summary_seen: false,
             handlers: HashMap::default(),
+            hasher: RandomState::default(),
             perf: HashMap::default(),
             alerts_total: 0,
             alerts_by_rule: TopK::with_cap(256),
@@ -438,21 +443,22 @@ impl Stats {
     }
 
     fn latency(&mut self, name: &str, d: u64, budget: Option<u64>, over: Option<bool>) {
-        let name = if self.handlers.contains_key(name) || self.handlers.len() < HANDLER_CAP {
-            name
-        } else {
-            OTHER
-        };
-        let h = match self.handlers.get_mut(name) {
-            Some(h) => h,
-            None => self.handlers.entry(name.into()).or_insert_with(|| Handler {
-                hist: Histogram::new_with_bounds(1, HIST_MAX_NS, 2)
-                    .expect("constant bounds are valid"),
-                max_ns: 0,
-                budget_ns: None,
-                over_budget: 0,
-            }),
-        };
+        let (mut key, mut label) = (self.hasher.hash_one(name), name);
+        if self.handlers.len() >= HANDLER_CAP && !self.handlers.contains_key(&key) {
+            (key, label) = (self.hasher.hash_one(OTHER), OTHER);
+        }
+        let (_, h) = self.handlers.entry(key).or_insert_with(|| {
+            (
+                label.into(),
+                Handler {
+                    hist: Histogram::new_with_bounds(1, HIST_MAX_NS, 2)
+                        .expect("constant bounds are valid"),
+                    max_ns: 0,
+                    budget_ns: None,
+                    over_budget: 0,
+                },
+            )
+        });
         h.hist.saturating_record(d.max(1));
         h.max_ns = h.max_ns.max(d);
         if budget.is_some() {
@@ -566,7 +572,7 @@ impl Stats {
             .collect();
         let mut latency: Vec<Latency> = self
             .handlers
-            .iter()
+            .values()
             .map(|(name, h)| Latency {
                 func: name.to_string(),
                 count: h.hist.len(),
@@ -1103,6 +1109,23 @@ mod tests {
         assert!(out.failures.len() <= TIMELINE_COLUMNS);
         assert_eq!(out.records.iter().sum::<u64>(), 200_000);
         assert_eq!(out.failures.iter().sum::<u64>(), 50_000);
+    }
+
+    #[test]
+    fn handlers_past_the_cap_count_as_other() {
+        let mut s = Stats::new(Options::default());
+        for i in 0..HANDLER_CAP + 100 {
+            s.add_line(
+                format!(r#"{{"event":"e","duration_ns":5,"where":{{"fn":"f{i}"}}}}"#).as_bytes(),
+                0,
+                1,
+            );
+        }
+        let out = s.summary();
+        assert_eq!(out.latency.len(), HANDLER_CAP + 1);
+        let other = out.latency.iter().find(|l| l.func == OTHER).unwrap();
+        assert_eq!(other.count, 100);
+        assert_eq!(out.latency.iter().map(|l| l.count).sum::<u64>(), (HANDLER_CAP + 100) as u64);
     }
 
     #[test]
