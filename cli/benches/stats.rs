@@ -101,16 +101,31 @@ fn bench(c: &mut Criterion) {
             })
         }
     }
-    g.bench_function("split_utf8", cpu(&|| {
-        let mut n = 0usize;
-        input::lines(&data[..], input::BLOCK, |line, _| n += std::str::from_utf8(line).map_or(0, |s| s.len())).unwrap();
-        black_box(n);
-    }));
-    g.bench_function("scan_only", cpu(&|| {
-        let mut n = 0usize;
-        input::lines(&data[..], input::BLOCK, |line, _| n += usize::from(seclog_cli::fast::scan(line, &mut Default::default()) == seclog_cli::fast::Scan::Done)).unwrap();
-        black_box(n);
-    }));
+    g.bench_function(
+        "split_utf8",
+        cpu(&|| {
+            let mut n = 0usize;
+            input::lines(&data[..], input::BLOCK, |line, _| {
+                n += std::str::from_utf8(line).map_or(0, |s| s.len())
+            })
+            .unwrap();
+            black_box(n);
+        }),
+    );
+    g.bench_function(
+        "scan_only",
+        cpu(&|| {
+            let mut n = 0usize;
+            input::lines(&data[..], input::BLOCK, |line, _| {
+                n += usize::from(
+                    seclog_cli::fast::scan(line, &mut Default::default())
+                        == seclog_cli::fast::Scan::Done,
+                )
+            })
+            .unwrap();
+            black_box(n);
+        }),
+    );
     g.finish();
 }
 

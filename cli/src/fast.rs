@@ -40,7 +40,11 @@ pub fn scan<'a>(line: &'a [u8], r: &mut Record<'a>) -> Scan {
     let Ok(text) = std::str::from_utf8(line) else {
         return Scan::NotJson;
     };
-    let mut s = Scanner { t: text, b: line, i: 0 };
+    let mut s = Scanner {
+        t: text,
+        b: line,
+        i: 0,
+    };
     match s.record(r) {
         Ok(()) => Scan::Done,
         Err(Stop::NotJson) => Scan::NotJson,
@@ -382,11 +386,7 @@ impl<'a> Scanner<'a> {
 
     /// An object whose keys go to `on_key`; any other value is skipped.
     #[inline]
-    fn nested(
-        &mut self,
-        depth: usize,
-        on_key: impl FnMut(&mut Self, &'a str) -> R<()>,
-    ) -> R<()> {
+    fn nested(&mut self, depth: usize, on_key: impl FnMut(&mut Self, &'a str) -> R<()>) -> R<()> {
         self.ws();
         if self.peek()? == b'{' {
             self.object(depth + 1, on_key)
@@ -648,7 +648,10 @@ mod tests {
     fn the_scanner_and_serde_agree() {
         for (i, line) in LINES.iter().enumerate() {
             let fallback = agree(line.as_bytes());
-            assert!(i >= 4 || !fallback, "a plain record is read by the scanner: {line}");
+            assert!(
+                i >= 4 || !fallback,
+                "a plain record is read by the scanner: {line}"
+            );
             let mut ecs = Vec::new();
             seclog_runtime::Format::Ecs.convert(format!("{line}\n").as_bytes(), &mut ecs);
             agree(ecs.strip_suffix(b"\n").unwrap());
@@ -686,9 +689,19 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_left_to_serde_without_recursing() {
-        let deep = format!("{{\"event\":\"x\",\"a\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
-        assert_eq!(scan(deep.as_bytes(), &mut Record::default()), Scan::Fallback);
+        let deep = format!(
+            "{{\"event\":\"x\",\"a\":{}1{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert_eq!(
+            scan(deep.as_bytes(), &mut Record::default()),
+            Scan::Fallback
+        );
         // serde skips an ignored value without recursion.
-        assert_eq!(parse_serde(deep.as_bytes()).unwrap().event.as_deref(), Some("x"));
+        assert_eq!(
+            parse_serde(deep.as_bytes()).unwrap().event.as_deref(),
+            Some("x")
+        );
     }
 }

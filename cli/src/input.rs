@@ -42,7 +42,10 @@ pub fn sources(paths: &[PathBuf]) -> io::Result<Vec<Source>> {
             if files.is_empty() {
                 return Err(io::Error::new(
                     io::ErrorKind::NotFound,
-                    format!("{} holds no log files (seclog-*.log, *.log, *.json, *.jsonl)", p.display()),
+                    format!(
+                        "{} holds no log files (seclog-*.log, *.log, *.json, *.jsonl)",
+                        p.display()
+                    ),
                 ));
             }
             out.extend(files.into_iter().map(Source::File));
@@ -83,8 +86,9 @@ pub fn for_each_line(source: &Source, f: impl FnMut(&[u8], u64)) -> io::Result<(
     match source {
         Source::Stdin => lines(io::stdin().lock(), BLOCK, f),
         Source::File(p) => {
-            let file = fs::File::open(p)
-                .map_err(|e| io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display())))?;
+            let file = fs::File::open(p).map_err(|e| {
+                io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
+            })?;
             lines(file, BLOCK, f)
         }
     }
@@ -157,7 +161,10 @@ mod tests {
 
     fn collect(input: &[u8], block: usize) -> Vec<(String, u64)> {
         let mut out = Vec::new();
-        lines(input, block, |l, n| out.push((String::from_utf8_lossy(l).into_owned(), n))).unwrap();
+        lines(input, block, |l, n| {
+            out.push((String::from_utf8_lossy(l).into_owned(), n))
+        })
+        .unwrap();
         out
     }
 

@@ -241,7 +241,6 @@ impl Str<'_> {
     }
 }
 
-
 /// Reads an object whose keys are matched by `$on_key(key, map)`; anything that is not an
 /// object is skipped and leaves the target untouched.
 macro_rules! object_visitor {
@@ -571,7 +570,10 @@ mod tests {
         assert_eq!(r.user.as_deref(), Some("al\"ice"));
         assert_eq!(r.ip.as_deref(), Some("203.0.113.7"));
         assert_eq!(r.tenant.as_deref(), Some("t1"));
-        assert_eq!(r.fields.user, None, "a number where a name was expected is absent");
+        assert_eq!(
+            r.fields.user, None,
+            "a number where a name was expected is absent"
+        );
         assert_eq!(r.fields.count, Some(12));
     }
 
@@ -616,13 +618,20 @@ mod tests {
         let mut unparsed = Vec::new();
         seclog_runtime::Format::Ecs.convert(b"garbage\n", &mut unparsed);
         assert!(parse(unparsed.strip_suffix(b"\n").unwrap()).is_err());
-        assert!(parse(br#"{"seclog_file":{"index":0,"prev":"00"},"mac":"ab"}"#).unwrap().meta);
+        assert!(
+            parse(br#"{"seclog_file":{"index":0,"prev":"00"},"mac":"ab"}"#)
+                .unwrap()
+                .meta
+        );
     }
 
     #[test]
     fn usage_as_a_name_or_an_object() {
         let r = parse(br#"{"event":"e","usage":"reports.export","units":3}"#).unwrap();
-        assert_eq!((r.usage.as_deref(), r.units), (Some("reports.export"), Some(3)));
+        assert_eq!(
+            (r.usage.as_deref(), r.units),
+            (Some("reports.export"), Some(3))
+        );
         let r = parse(br#"{"event":"e","usage":{"name":"pdf","units":2}}"#).unwrap();
         assert_eq!((r.usage.as_deref(), r.units), (Some("pdf"), Some(2)));
     }

@@ -91,7 +91,13 @@ pub fn render(s: &Summary) -> String {
     };
     h.push_str("<div class=\"cards\">");
     card(&mut h, "records", "records", s.records, false);
-    card(&mut h, "failures", "failures", s.failures.total, s.failures.total > 0);
+    card(
+        &mut h,
+        "failures",
+        "failures",
+        s.failures.total,
+        s.failures.total > 0,
+    );
     card(
         &mut h,
         "authn_failures",
@@ -99,19 +105,61 @@ pub fn render(s: &Summary) -> String {
         s.authn_failures.total,
         s.authn_failures.total > 0,
     );
-    card(&mut h, "alerts", "alerts", s.alerts.total, s.alerts.total > 0);
-    card(&mut h, "outcome.success", "success", outcome("success"), false);
-    card(&mut h, "outcome.failure", "failure", outcome("failure"), false);
-    card(&mut h, "outcome.panic", "panic", outcome("panic"), outcome("panic") > 0);
-    card(&mut h, "outcome.cancelled", "cancelled", outcome("cancelled"), false);
-    card(&mut h, "bad_lines", "lines not records", s.bad_lines.count, false);
+    card(
+        &mut h,
+        "alerts",
+        "alerts",
+        s.alerts.total,
+        s.alerts.total > 0,
+    );
+    card(
+        &mut h,
+        "outcome.success",
+        "success",
+        outcome("success"),
+        false,
+    );
+    card(
+        &mut h,
+        "outcome.failure",
+        "failure",
+        outcome("failure"),
+        false,
+    );
+    card(
+        &mut h,
+        "outcome.panic",
+        "panic",
+        outcome("panic"),
+        outcome("panic") > 0,
+    );
+    card(
+        &mut h,
+        "outcome.cancelled",
+        "cancelled",
+        outcome("cancelled"),
+        false,
+    );
+    card(
+        &mut h,
+        "bad_lines",
+        "lines not records",
+        s.bad_lines.count,
+        false,
+    );
     h.push_str("</div>");
 
     timeline(&mut h, s);
 
     let a = &s.authn_failures;
     h.push_str("<div class=\"two\">");
-    top_table(&mut h, "Failed logins by IP (blocklist)", "ip", "IP", &a.by_ip);
+    top_table(
+        &mut h,
+        "Failed logins by IP (blocklist)",
+        "ip",
+        "IP",
+        &a.by_ip,
+    );
     top_table(
         &mut h,
         "Failed logins by user (accounts at risk)",
@@ -258,7 +306,11 @@ fn latency(h: &mut String, s: &Summary) {
         let mut svg = String::from(
             "<svg width=\"100%\" viewBox=\"0 0 300 18\" preserveAspectRatio=\"none\" xmlns=\"http://www.w3.org/2000/svg\">",
         );
-        for (v, color) in [(l.p99_ns, "#175cd3"), (l.p95_ns, "#2e90fa"), (l.p50_ns, "#a6d1fb")] {
+        for (v, color) in [
+            (l.p99_ns, "#175cd3"),
+            (l.p95_ns, "#2e90fa"),
+            (l.p50_ns, "#a6d1fb"),
+        ] {
             let _ = write!(
                 svg,
                 "<rect x=\"0\" y=\"3\" width=\"{:.1}\" height=\"12\" fill=\"{color}\"/>",
@@ -332,7 +384,14 @@ fn usage(h: &mut String, s: &Summary) {
         h.push_str("<p class=\"muted\">No usage recorded.</p></section>");
         return;
     }
-    let peak = s.usage.callers.iter().map(|c| c.calls).max().unwrap_or(1).max(1);
+    let peak = s
+        .usage
+        .callers
+        .iter()
+        .map(|c| c.calls)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     h.push_str(
         "<table><tr><th>usage</th><th>tenant</th><th>user</th><th class=\"n\">calls</th>\
          <th class=\"n\">units</th><th style=\"width:25%\"></th></tr>",

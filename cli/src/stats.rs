@@ -241,7 +241,9 @@ impl Timeline {
             records[col] += n;
             failures[col] += f;
         }
-        let bucket_ns = self.width.saturating_mul(i64::try_from(per_col).unwrap_or(i64::MAX));
+        let bucket_ns = self
+            .width
+            .saturating_mul(i64::try_from(per_col).unwrap_or(i64::MAX));
         Some(TimelineOut {
             start: time::format(lo.saturating_mul(self.width)),
             bucket_s: u64::try_from(bucket_ns / 1_000_000_000).unwrap_or(0),
@@ -371,7 +373,8 @@ impl Stats {
         if authn_failed {
             self.authn_failures += 1;
             self.fail_by_ip.add(r.ip.as_deref().unwrap_or("-"), 1, 0);
-            self.fail_by_user.add(r.user.as_deref().unwrap_or("-"), 1, 0);
+            self.fail_by_user
+                .add(r.user.as_deref().unwrap_or("-"), 1, 0);
         }
 
         match event {
@@ -518,7 +521,9 @@ impl Stats {
         .find_map(|(k, v)| v.map(|v| (k, v)))
         .unwrap_or(("-", "-"));
         self.alerts.push(Alert {
-            ts: ts.map(time::format).or_else(|| r.ts.as_deref().map(str::to_owned)),
+            ts: ts
+                .map(time::format)
+                .or_else(|| r.ts.as_deref().map(str::to_owned)),
             event: event.to_owned(),
             rule: rule.to_owned(),
             key: key.to_owned(),
@@ -614,10 +619,7 @@ impl Stats {
             bad_lines: BadLines {
                 count: self.bad,
                 first: self.first_bad.map(|(s, n)| {
-                    format!(
-                        "{}:{n}",
-                        self.sources.get(s).map_or("?", String::as_str)
-                    )
+                    format!("{}:{n}", self.sources.get(s).map_or("?", String::as_str))
                 }),
             },
             first_ts: self.first_ts.map(time::format),
@@ -946,7 +948,11 @@ pub fn write_text(s: &Summary, out: &mut impl io::Write) -> io::Result<()> {
     let a = &s.authn_failures;
     writeln!(out, "\nFailed authentication: {}", a.total)?;
     if a.total > 0 {
-        writeln!(out, "  {:<40} by user (accounts at risk)", "by IP (blocklist)")?;
+        writeln!(
+            out,
+            "  {:<40} by user (accounts at risk)",
+            "by IP (blocklist)"
+        )?;
         for i in 0..a.by_ip.len().max(a.by_user.len()) {
             let cell = |v: &[Keyed]| {
                 v.get(i)
@@ -1043,7 +1049,11 @@ pub fn write_text(s: &Summary, out: &mut impl io::Write) -> io::Result<()> {
             )?;
         }
         if s.alerts.list.len() > 10 {
-            writeln!(out, "  ... {} more (--json lists them)", s.alerts.total - 10)?;
+            writeln!(
+                out,
+                "  ... {} more (--json lists them)",
+                s.alerts.total - 10
+            )?;
         }
     }
 
@@ -1125,7 +1135,10 @@ mod tests {
         assert_eq!(out.latency.len(), HANDLER_CAP + 1);
         let other = out.latency.iter().find(|l| l.func == OTHER).unwrap();
         assert_eq!(other.count, 100);
-        assert_eq!(out.latency.iter().map(|l| l.count).sum::<u64>(), (HANDLER_CAP + 100) as u64);
+        assert_eq!(
+            out.latency.iter().map(|l| l.count).sum::<u64>(),
+            (HANDLER_CAP + 100) as u64
+        );
     }
 
     #[test]

@@ -141,10 +141,16 @@ mod tests {
             parse_rfc3339("2026-11-22T12:00:00.000000123Z"),
             Some(base + 123)
         );
-        assert_eq!(parse_rfc3339("2026-11-22T12:00:00.5Z"), Some(base + 500_000_000));
+        assert_eq!(
+            parse_rfc3339("2026-11-22T12:00:00.5Z"),
+            Some(base + 500_000_000)
+        );
         assert_eq!(parse_rfc3339("2026-11-22T13:30:00+01:30"), Some(base));
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2024-02-29T00:00:00Z").map(|t| t / 1_000_000_000), Some(1_709_164_800));
+        assert_eq!(
+            parse_rfc3339("2024-02-29T00:00:00Z").map(|t| t / 1_000_000_000),
+            Some(1_709_164_800)
+        );
         for bad in [
             "",
             "2026-11-22",

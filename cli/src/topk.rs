@@ -131,7 +131,8 @@ impl TopK {
     /// The `n` keys with the highest counts, highest first (ties by key).
     pub fn top(&self, n: usize) -> Vec<(&str, Counts)> {
         let mut all: Vec<(&str, Counts)> = self.map.values().map(|(k, c)| (&**k, *c)).collect();
-        let by = |a: &(&str, Counts), b: &(&str, Counts)| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0));
+        let by =
+            |a: &(&str, Counts), b: &(&str, Counts)| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0));
         if all.len() > n && n > 0 {
             all.select_nth_unstable_by(n - 1, by);
             all.truncate(n);
@@ -155,7 +156,17 @@ mod tests {
             }
         }
         let top = t.top(2);
-        assert_eq!(top[0], ("c", Counts { count: 9, error: 0, units: 18 }));
+        assert_eq!(
+            top[0],
+            (
+                "c",
+                Counts {
+                    count: 9,
+                    error: 0,
+                    units: 18
+                }
+            )
+        );
         assert_eq!(top[1].0, "a");
         assert!(!t.approximate());
     }
@@ -164,7 +175,11 @@ mod tests {
     fn a_heavy_key_survives_a_flood_of_distinct_ones_in_bounded_memory() {
         let mut t = TopK::with_cap(1000);
         for i in 0..1_000_000u32 {
-            t.add(&format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255), 1, 0);
+            t.add(
+                &format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255),
+                1,
+                0,
+            );
             if i % 100 == 0 {
                 t.add("203.0.113.7", 1, 0);
             }

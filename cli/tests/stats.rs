@@ -94,11 +94,7 @@ fn runtime_records() -> Vec<u8> {
             })
         };
         for i in 0..12 {
-            attempt(
-                "203.0.113.7",
-                if i < 8 { "alice" } else { "bob" },
-                "guess",
-            );
+            attempt("203.0.113.7", if i < 8 { "alice" } else { "bob" }, "guess");
         }
         for _ in 0..3 {
             attempt("198.51.100.2", "carol", "guess");
@@ -139,12 +135,7 @@ fn failed_logins_by_ip_and_user_from_the_runtime_s_records() {
     assert_eq!(a["approximate"], false);
     assert_eq!(s["failures"]["total"], 15);
     assert_eq!(s["latency"][0]["count"], 20);
-    assert!(
-        s["latency"][0]["fn"]
-            .as_str()
-            .unwrap()
-            .ends_with("login")
-    );
+    assert!(s["latency"][0]["fn"].as_str().unwrap().ends_with("login"));
     assert_eq!(s["bad_lines"]["count"], 0);
 }
 
@@ -214,12 +205,18 @@ fn counts_latency_usage_alerts_and_lines_that_are_not_records() {
     let callers = s["usage"]["callers"].as_array().unwrap();
     assert_eq!(callers.len(), 3);
     assert_eq!(
-        callers.iter().map(|c| c["calls"].as_u64().unwrap()).sum::<u64>(),
+        callers
+            .iter()
+            .map(|c| c["calls"].as_u64().unwrap())
+            .sum::<u64>(),
         100
     );
     assert_eq!(callers[0]["usage"], "reports.export");
     assert_eq!(callers[0]["tenant"], "acme");
-    assert_eq!(callers[0]["units"], 2 * callers[0]["calls"].as_u64().unwrap());
+    assert_eq!(
+        callers[0]["units"],
+        2 * callers[0]["calls"].as_u64().unwrap()
+    );
 
     assert_eq!(s["alerts"]["total"], 2);
     assert_eq!(count_of(&s["alerts"]["by_rule"], "credential_stuffing"), 1);
@@ -356,7 +353,10 @@ fn a_flood_of_distinct_ips_stays_bounded_and_keeps_the_attacker() {
     assert_eq!(a["approximate"], true);
     let top = &a["by_ip"][0];
     assert_eq!(top["key"], "203.0.113.66");
-    let (count, error) = (top["count"].as_u64().unwrap(), top["error"].as_u64().unwrap());
+    let (count, error) = (
+        top["count"].as_u64().unwrap(),
+        top["error"].as_u64().unwrap(),
+    );
     assert!(count >= 3000 && count - error <= 3000, "{top}");
     assert_eq!(a["by_user"][0]["key"], "root");
     assert_eq!(a["by_ip"].as_array().unwrap().len(), 3);
@@ -387,13 +387,18 @@ fn the_report_is_self_contained_and_escapes_record_text() {
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     let lower = page.to_ascii_lowercase();
-    for forbidden in ["<script", "src=", "href=", "@import", "url(", "<link", "<iframe"] {
+    for forbidden in [
+        "<script", "src=", "href=", "@import", "url(", "<link", "<iframe",
+    ] {
         assert!(!lower.contains(forbidden), "{forbidden} in the page");
     }
     // The only URL is the SVG namespace, which is a name, not a fetch.
     assert_eq!(
         lower.matches("http").count(),
-        lower.matches("xmlns=\"http://www.w3.org/2000/svg\"").count() + 1,
+        lower
+            .matches("xmlns=\"http://www.w3.org/2000/svg\"")
+            .count()
+            + 1,
         "the CSP meta mentions http-equiv once"
     );
     assert!(page.contains("default-src 'none'"));
@@ -413,7 +418,12 @@ fn the_report_renders_in_chromium_with_the_figures_of_stats() {
     std::fs::write(&file, &input).unwrap();
     let html = dir.join("report.html");
     let o = seclog(
-        &["report", "-o", html.to_str().unwrap(), file.to_str().unwrap()],
+        &[
+            "report",
+            "-o",
+            html.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
         None,
     );
     assert_eq!(o.status.code(), Some(0));
@@ -459,17 +469,41 @@ fn the_report_renders_in_chromium_with_the_figures_of_stats() {
     assert_eq!(stat("authn_failures"), n(&s["authn_failures"]["total"]));
     assert_eq!(stat("alerts"), n(&s["alerts"]["total"]));
     assert_eq!(stat("bad_lines"), n(&s["bad_lines"]["count"]));
-    assert_eq!(stat("outcome.panic"), count_of(&s["outcomes"], "panic").to_string());
-    assert_eq!(stat("outcome.failure"), count_of(&s["outcomes"], "failure").to_string());
-    assert_eq!(stat("ip-key-0"), s["authn_failures"]["by_ip"][0]["key"].as_str().unwrap());
-    assert_eq!(stat("ip-count-0"), n(&s["authn_failures"]["by_ip"][0]["count"]));
-    assert_eq!(stat("user-key-0"), s["authn_failures"]["by_user"][0]["key"].as_str().unwrap());
-    assert_eq!(stat("user-count-0"), n(&s["authn_failures"]["by_user"][0]["count"]));
-    assert_eq!(stat("latency-fn-0"), s["latency"][0]["fn"].as_str().unwrap());
+    assert_eq!(
+        stat("outcome.panic"),
+        count_of(&s["outcomes"], "panic").to_string()
+    );
+    assert_eq!(
+        stat("outcome.failure"),
+        count_of(&s["outcomes"], "failure").to_string()
+    );
+    assert_eq!(
+        stat("ip-key-0"),
+        s["authn_failures"]["by_ip"][0]["key"].as_str().unwrap()
+    );
+    assert_eq!(
+        stat("ip-count-0"),
+        n(&s["authn_failures"]["by_ip"][0]["count"])
+    );
+    assert_eq!(
+        stat("user-key-0"),
+        s["authn_failures"]["by_user"][0]["key"].as_str().unwrap()
+    );
+    assert_eq!(
+        stat("user-count-0"),
+        n(&s["authn_failures"]["by_user"][0]["count"])
+    );
+    assert_eq!(
+        stat("latency-fn-0"),
+        s["latency"][0]["fn"].as_str().unwrap()
+    );
     assert_eq!(stat("latency-p95-0"), n(&s["latency"][0]["p95_ns"]));
     assert_eq!(stat("latency-over-0"), n(&s["latency"][0]["over_budget"]));
     assert_eq!(stat("usage-calls-0"), n(&s["usage"]["callers"][0]["calls"]));
-    assert_eq!(stat("alert-rule-0"), s["alerts"]["list"][0]["rule"].as_str().unwrap());
+    assert_eq!(
+        stat("alert-rule-0"),
+        s["alerts"]["list"][0]["rule"].as_str().unwrap()
+    );
     // The hostile user name is text on the page, escaped again by the DOM serialiser.
     assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }
