@@ -150,6 +150,7 @@ pub fn render(s: &Summary) -> String {
     h.push_str("</div>");
 
     timeline(&mut h, s);
+    events(&mut h, s);
 
     let a = &s.authn_failures;
     h.push_str("<div class=\"two\">");
@@ -223,13 +224,25 @@ fn timeline(h: &mut String, s: &Summary) {
         y = pad + ht,
         x2 = w - pad
     );
+    let start = crate::time::parse_rfc3339(&t.start);
+    let step = i64::try_from(t.bucket_s)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1_000_000_000);
     for (i, (&r, &f)) in t.records.iter().zip(&t.failures).enumerate() {
         let x = pad + i as f64 * col;
+        let when = start.map_or_else(
+            || format!("column {i}"),
+            |s| {
+                crate::time::format(
+                    s.saturating_add(step.saturating_mul(i64::try_from(i).unwrap_or(0))),
+                )
+            },
+        );
         let rh = r as f64 / peak * ht;
         let fh = f as f64 / peak * ht;
         let _ = write!(
             h,
-            "<g><title>column {i}: {r} records, {f} failures</title>\
+            "<g><title>{when}: {r} records, {f} failures</title>\
              <rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{rh:.1}\" fill=\"#d0d5dd\"/>\
              <rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{fh:.1}\" fill=\"#d92d20\"/></g>",
             pad + ht - rh,
@@ -257,6 +270,36 @@ fn timeline(h: &mut String, s: &Summary) {
         t.bucket_s,
         escape(&t.start)
     );
+}
+
+fn events(h: &mut String, s: &Summary) {
+    h.push_str("<section><h2>Events by outcome</h2>");
+    if s.events.is_empty() {
+        h.push_str("<p class=\"muted\">No records.</p></section>");
+        return;
+    }
+    let peak = s.events.iter().map(|e| e.count).max().unwrap_or(1).max(1);
+    h.push_str(
+        "<table><tr><th>event</th><th class=\"n\">records</th><th class=\"n\">failed</th>\
+         <th style=\"width:35%\"></th></tr>",
+    );
+    for (i, e) in s.events.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<tr><td class=\"key\" data-stat=\"event-name-{i}\">{}</td>\
+             <td class=\"n\" data-stat=\"event-count-{i}\">{}</td>\
+             <td class=\"n\" data-stat=\"event-failures-{i}\">{}</td>\
+             <td><svg width=\"100%\" height=\"10\" viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" \
+             xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"{:.1}\" height=\"10\" fill=\"#d0d5dd\"/>\
+             <rect width=\"{:.1}\" height=\"10\" fill=\"#d92d20\"/></svg></td></tr>",
+            escape(&e.event),
+            e.count,
+            e.failures,
+            e.count as f64 * 100.0 / peak as f64,
+            e.failures as f64 * 100.0 / peak as f64,
+        );
+    }
+    h.push_str("</table></section>");
 }
 
 fn top_table(h: &mut String, title: &str, stat: &str, what: &str, rows: &[Keyed]) {

@@ -360,10 +360,10 @@ impl Stats {
                 self.levels.add(level);
             }
         }
-        self.events.add(event, 1, 0);
-
         let authn_failed = is_authn_failure(event, outcome);
         let failed = authn_failed || matches!(outcome, "failure" | "panic");
+        // The second sum of the event map counts its failures.
+        self.events.add(event, 1, u64::from(failed));
         self.failures += u64::from(failed);
         if let Some(t) = ts {
             self.first_ts = Some(self.first_ts.map_or(t, |f| f.min(t)));
@@ -626,7 +626,17 @@ impl Stats {
             last_ts: self.last_ts.map(time::format),
             outcomes: self.outcomes.sorted(),
             levels: self.levels.sorted(),
-            events: keyed(&self.events),
+            events: self
+                .events
+                .top(top)
+                .into_iter()
+                .map(|(k, c)| EventCount {
+                    event: k.to_owned(),
+                    count: c.count,
+                    failures: c.units,
+                    error: c.error,
+                })
+                .collect(),
             failures: Failures {
                 total: self.failures,
                 timeline: self.timeline.render(),
@@ -687,8 +697,8 @@ pub struct Summary {
     pub outcomes: Vec<(String, u64)>,
     /// Records per level, most first.
     pub levels: Vec<(String, u64)>,
-    /// The most frequent events.
-    pub events: Vec<Keyed>,
+    /// The most frequent events, each with its failures.
+    pub events: Vec<EventCount>,
     /// Failed calls and failed authentication over time.
     pub failures: Failures,
     /// Failed authentication by IP and by user.
@@ -722,6 +732,19 @@ pub struct Keyed {
     /// Its count (exact when `error` is 0).
     pub count: u64,
     /// By how much `count` may overstate the truth (see [`crate::topk`]).
+    pub error: u64,
+}
+
+/// One event's records and failures.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EventCount {
+    /// The event name.
+    pub event: String,
+    /// Its records.
+    pub count: u64,
+    /// Those that failed (outcome `failure` or `panic`, or a failed authentication).
+    pub failures: u64,
+    /// By how much `count` may overstate the truth.
     pub error: u64,
 }
 
@@ -933,6 +956,14 @@ pub fn write_text(s: &Summary, out: &mut impl io::Write) -> io::Result<()> {
     };
     writeln!(out, "\nOutcomes   {}", joined(&s.outcomes))?;
     writeln!(out, "Levels     {}", joined(&s.levels))?;
+    let events = s
+        .events
+        .iter()
+        .take(5)
+        .map(|e| format!("{} {} ({} failed)", clip(&e.event, 40), e.count, e.failures))
+        .collect::<Vec<_>>()
+        .join(", ");
+    writeln!(out, "Events     {events}")?;
     writeln!(out, "Failures   {}", s.failures.total)?;
     if let Some(t) = &s.failures.timeline {
         writeln!(

@@ -182,6 +182,19 @@ fn counts_latency_usage_alerts_and_lines_that_are_not_records() {
     assert_eq!(count_of(&s["outcomes"], "failure"), 1);
     assert_eq!(count_of(&s["levels"], "ERROR"), 1);
     assert_eq!(s["failures"]["total"], 2, "the panic and the failed login");
+    assert_eq!(s["events"][0]["event"], "reports.export");
+    assert_eq!(s["events"][0]["count"], 100);
+    assert_eq!(s["events"][0]["failures"], 0);
+    let place = s["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "order.place")
+        .unwrap();
+    assert_eq!(
+        (place["count"].as_u64(), place["failures"].as_u64()),
+        (Some(2), Some(1))
+    );
 
     let export = s["latency"]
         .as_array()
