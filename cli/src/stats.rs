@@ -76,6 +76,7 @@ pub struct Stats {
     alerts: Vec<Alert>,
     timeline: Timeline,
     key: String,
+    ts_cache: time::Cache,
 }
 
 struct Handler {
@@ -304,6 +305,7 @@ impl Stats {
             alerts: Vec::new(),
             timeline: Timeline::new(),
             key: String::new(),
+            ts_cache: time::Cache::default(),
         }
     }
 
@@ -331,7 +333,7 @@ impl Stats {
     }
 
     fn add(&mut self, r: &Record<'_>) {
-        let ts = r.ts.as_deref().and_then(time::parse_rfc3339);
+        let ts = r.ts.as_deref().and_then(|t| self.ts_cache.parse(t));
         if self.opts.since.is_some() || self.opts.until.is_some() {
             let keep = ts.is_some_and(|t| {
                 self.opts.since.is_none_or(|s| t >= s) && self.opts.until.is_none_or(|u| t < u)
