@@ -4,9 +4,9 @@
 //! space-saving scheme (Metwally et al.), pruned in batches so each record costs O(1): when the
 //! map is full, the half with the lowest counts is dropped and the highest dropped count
 //! becomes the floor. A key seen later starts at floor + 1 with an error bound of the floor, so
-//! a reported count is never below the truth and overstates it by at most `error`; any key
-//! seen more often than the records / ([`CAP`] / 2) stays in the map. While the map never
-//! fills, every count is exact (`error` 0).
+//! a reported count is never below the truth and overstates it by at most `error`. Keys that
+//! keep recurring climb above the floor and stay; one-off keys come and go. While the map
+//! never fills, every count is exact (`error` 0).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
