@@ -30,6 +30,22 @@ fn longest_run(v: &[u8]) -> usize {
     best
 }
 
+/// The longest run of one repeated byte that is not a digit (ids repeat digits).
+fn longest_letter_run(v: &[u8]) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for (i, &b) in v.iter().enumerate() {
+        run = if b.is_ascii_digit() {
+            0
+        } else if i > 0 && v[i - 1] == b {
+            run + 1
+        } else {
+            1
+        };
+        best = best.max(run);
+    }
+    best
+}
+
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     hay.len() >= needle.len()
         && hay
@@ -52,7 +68,7 @@ pub(super) fn is_filler(v: &[u8]) -> bool {
         || starts(b"%(")
         || starts(b"<")
         || starts(b"[")
-        || longest_run(v) >= 12
+        || longest_letter_run(v) >= 12
         || contains_ci(v, b"xxxx")
         || v.windows(4).any(|w| w == b"****" || w == b"####")
         || v.iter().all(|&b| b == b'*' || b == b'.' || b == b'#')
@@ -87,7 +103,7 @@ pub(super) fn sequential(v: &[u8]) -> bool {
 
 /// A value assigned to a secret-like key that is in fact a placeholder, a reference or empty.
 pub(super) fn is_placeholder(v: &[u8]) -> bool {
-    if is_filler(v) || sequential(v) {
+    if is_filler(v) || sequential(v) || longest_run(v) >= 12 {
         return true;
     }
     let first = v[0];
@@ -266,6 +282,8 @@ pub(super) fn wordy(v: &[u8]) -> bool {
     if digits > 6 || groups > 3 {
         return false;
     }
+    // Without digits, two-letter words (`my`, `To`) count too.
+    let min = if digits == 0 { 2 } else { 3 };
     let mut i = 0;
     while i < v.len() {
         let b = v[i];
@@ -285,7 +303,7 @@ pub(super) fn wordy(v: &[u8]) -> bool {
             }
             let lower = i - lower_start;
             // `ABC`, `Word`, `HTTPServer` are words; `Zf`, `AbC` are not.
-            let ok = (lower == 0 && caps >= 2) || (caps == 1 && lower >= 2) || lower >= 3;
+            let ok = (lower == 0 && caps >= 2) || (caps == 1 && lower + 1 >= min) || lower >= 3;
             if !ok {
                 return false;
             }
@@ -294,7 +312,7 @@ pub(super) fn wordy(v: &[u8]) -> bool {
             while i < v.len() && v[i].is_ascii_lowercase() {
                 i += 1;
             }
-            if i - start < 3 {
+            if i - start < min {
                 return false;
             }
         }

@@ -289,7 +289,7 @@ fn build(p: &str) -> Regex {
 
 const IBAN: &str = r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?";
 const SSN: &str = r"\d{3}[- ]\d{2}[- ]\d{4}";
-const CARD: &str = r"\d(?:[ -]?\d){12,18}";
+const CARD: &str = r"\d(?:(?: |-{1,2})?\d){12,18}";
 const PHONE: &str = r"(?:\+[1-9]\d{0,3}(?:[ .-]?\(?\d{1,5}\)?){1,6}|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4}|0\d{1,4}(?:[ /.-]?\d{2,8}){1,4})";
 
 static NUMBERS: LazyLock<Numbers> = LazyLock::new(|| Numbers {
@@ -378,29 +378,32 @@ fn digits_of(t: &[u8], out: &mut [u8; 40]) -> usize {
     n
 }
 
-/// Separators: one kind throughout, groups of 4 (Amex 4-6-5, Diners 4-6-4) or none.
+/// Separators: one kind throughout (a space, a dash or two), in groups of 3 digits or more
+/// (a last group may be shorter), or none.
 fn card(t: &[u8]) -> bool {
     let mut d = [0u8; 40];
     let n = digits_of(t, &mut d);
     let d = &d[..n];
-    let sep = t.iter().find(|b| !b.is_ascii_digit()).copied();
-    if let Some(sep) = sep {
+    if let Some(sep) = t.iter().find(|b| !b.is_ascii_digit()).copied() {
         if t.iter().any(|b| !b.is_ascii_digit() && *b != sep) {
             return false;
         }
-        let mut groups = [0usize; 8];
-        let mut g = 0;
-        for part in t.split(|b| *b == sep) {
-            if g == groups.len() {
+        let groups: [usize; 8] = {
+            let mut g = [0usize; 8];
+            let mut k = 0;
+            for part in t.split(|b| *b == sep).filter(|p| !p.is_empty()) {
+                if k == g.len() {
+                    return false;
+                }
+                g[k] = part.len();
+                k += 1;
+            }
+            if k < 2 {
                 return false;
             }
-            groups[g] = part.len();
-            g += 1;
-        }
-        let groups = &groups[..g];
-        let fours = groups[..g - 1].iter().all(|&l| l == 4) && (1..=4).contains(&groups[g - 1]);
-        let amex = groups == [4, 6, 5] || groups == [4, 6, 4];
-        if !(fours || amex) {
+            g[..k - 1].iter().any(|&l| l < 3).then_some(()).map_or(g, |()| [0; 8])
+        };
+        if groups[0] == 0 {
             return false;
         }
     }
@@ -417,7 +420,11 @@ fn issuer_length_ok(d: &[u8]) -> bool {
     };
     match d[0] {
         b'4' => n == 16 || n == 19 || n == 13,
-        b'5' => (51..=55).contains(&p(2)) && n == 16,
+        b'5' => {
+            (51..=55).contains(&p(2)) && n == 16
+                // Bankcard, Dankort, Maestro.
+                || matches!(p(4), 5610 | 5019 | 5018 | 5020 | 5038 | 5893) && (16..=19).contains(&n)
+        }
         b'2' => (2221..=2720).contains(&p(4)) && n == 16,
         b'3' => {
             matches!(p(2), 34 | 37) && n == 15
@@ -426,7 +433,13 @@ fn issuer_length_ok(d: &[u8]) -> bool {
                     && (14..=19).contains(&n)
         }
         b'6' => {
-            (p(4) == 6011 || p(2) == 65 || (644..=649).contains(&p(3)) || p(2) == 62)
+            // Discover, UnionPay, Maestro, Switch, Solo.
+            (p(4) == 6011
+                || p(2) == 65
+                || (644..=649).contains(&p(3))
+                || p(2) == 62
+                || matches!(p(4), 6304 | 6759 | 6761 | 6762 | 6763 | 6767)
+                || p(3) == 633)
                 && (16..=19).contains(&n)
         }
         _ => false,

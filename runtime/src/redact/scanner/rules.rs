@@ -406,7 +406,7 @@ const RULES: &[Rule] = &[
     Rule {
         tag: "slack_token",
         keywords: &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxo-", "xoxe-", "xoxe.", "xapp-"],
-        pattern: r"(?:xoxb-\d{8,}-[A-Za-z0-9-]{8,}|xox[ar]-(?:\d-)?[A-Za-z0-9]{8,}[A-Za-z0-9-]*|xox[pseo]-\d{6,}-[A-Za-z0-9-]{8,}|xoxe-\d-[A-Za-z0-9]{40,}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{40,}|xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)",
+        pattern: r"(?:xoxb-\d{8,}-[A-Za-z0-9-]{8,}|xox[ar]-(?:\d-)?[A-Za-z0-9][A-Za-z0-9-]{7,}|xox[pseo]-\d{6,}-[A-Za-z0-9-]{8,}|xoxe-\d-[A-Za-z0-9]{40,}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{40,}|xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)",
         at: At::Word(260),
         prio: 2,
         check: slack,
