@@ -47,10 +47,11 @@ fn longest_letter_run(v: &[u8]) -> usize {
 }
 
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    let first = needle[0];
     hay.len() >= needle.len()
-        && hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+        && hay.windows(needle.len()).any(|w| {
+            w[0].eq_ignore_ascii_case(&first) && w.eq_ignore_ascii_case(needle)
+        })
 }
 
 /// Template syntax or a filler that stands for a value: `${VAR}`, `{{ x }}`, `<your-token>`,
@@ -98,7 +99,7 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
 /// Whether `v` runs through the alphabet or the digits (`abcdefghij`, `0123456789`), as
 /// samples and character sets do.
 pub(super) fn sequential(v: &[u8]) -> bool {
-    contains_ci(v, b"abcdefghij") || contains_ci(v, b"qrstuvwxyz")
+    v.len() >= 10 && (contains_ci(v, b"abcdefghij") || contains_ci(v, b"qrstuvwxyz"))
 }
 
 /// A value assigned to a secret-like key that is in fact a placeholder, a reference or empty.
@@ -115,8 +116,17 @@ pub(super) fn is_placeholder(v: &[u8]) -> bool {
     ) {
         return true;
     }
-    PLACEHOLDER_WORDS.iter().any(|w| contains_ci(v, w))
+    PLACEHOLDERS.is_match(v)
 }
+
+/// [`PLACEHOLDER_WORDS`], found in one pass whatever their case.
+static PLACEHOLDERS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(PLACEHOLDER_WORDS)
+            .expect("the placeholder words build an automaton")
+    });
 
 /// Segments of a key name, lowercased: `my_dbPassword-2` → `my`, `db`, `password`, `2`.
 fn segments(key: &[u8], out: &mut [[u8; 24]; 12]) -> usize {

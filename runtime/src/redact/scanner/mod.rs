@@ -294,7 +294,7 @@ impl Hits {
                 }
                 Mask::Pii(kind) => {
                     found.add_pii(kind);
-                    out.push_str(&kind.mask(&s[start..end]));
+                    kind.mask_into(&s[start..end], &mut out);
                 }
             }
             copied = end;

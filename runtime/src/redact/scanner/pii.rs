@@ -68,17 +68,26 @@ impl PiiKind {
         }
     }
 
-    /// What the found text is recorded as.
-    pub(super) fn mask(self, found: &str) -> String {
+    /// Appends what the found text is recorded as to `out`: what `#[redact(email)]` and
+    /// `#[redact(last = 4)]` record for e-mail addresses and card numbers, a tag otherwise.
+    pub(super) fn mask_into(self, found: &str, out: &mut String) {
         match self {
-            PiiKind::Email => crate::redact::email(found),
+            PiiKind::Email => match found.rsplit_once('@') {
+                Some((_, domain)) => {
+                    out.push_str("…@");
+                    out.extend(domain.chars().map(|c| c.to_ascii_lowercase()));
+                }
+                None => out.push_str(crate::redact::REDACTED),
+            },
             PiiKind::Card => {
-                let digits: String = found.chars().filter(char::is_ascii_digit).collect();
-                format!("…{}", &digits[digits.len().saturating_sub(4)..])
+                let digits = found.bytes().filter(u8::is_ascii_digit);
+                let skip = digits.clone().count().saturating_sub(4);
+                out.push('…');
+                out.extend(digits.skip(skip).map(char::from));
             }
-            PiiKind::Phone => "[REDACTED:phone]".to_owned(),
-            PiiKind::Iban => "[REDACTED:iban]".to_owned(),
-            PiiKind::Ssn => "[REDACTED:ssn]".to_owned(),
+            PiiKind::Phone => out.push_str("[REDACTED:phone]"),
+            PiiKind::Iban => out.push_str("[REDACTED:iban]"),
+            PiiKind::Ssn => out.push_str("[REDACTED:ssn]"),
         }
     }
 }
@@ -196,12 +205,18 @@ pub(super) fn find(hay: &[u8], set: PiiSet, hits: &mut Hits) {
         }
     }
     let numbers = set.without(PiiKind::Email);
-    if numbers.is_empty() || hay.iter().filter(|b| b.is_ascii_digit()).count() < 7 {
+    if numbers.is_empty() || !has_digit_run(hay) {
         return;
     }
     let re = &*NUMBERS;
     let mut pos = 0;
+    let mut candidates = 0;
     while let Some(m) = re.candidates.find_at(hay, pos) {
+        candidates += 1;
+        if candidates > MAX_CANDIDATES {
+            hits.stop_at(m.start());
+            return;
+        }
         let found = classify(re, hay, m.start(), numbers);
         let next = match found {
             Some((e, kind)) => {
@@ -217,6 +232,26 @@ pub(super) fn find(hay: &[u8], set: PiiSet, hits: &mut Hits) {
             break;
         }
     }
+}
+
+/// Most number candidates examined per string: past it the rest is not scanned.
+const MAX_CANDIDATES: usize = 512;
+
+/// Whether `hay` has 7 digits or more in one run of digits and separators (spaces, dashes,
+/// dots, slashes, parentheses, `+`): every number looked for has one; most text has none.
+fn has_digit_run(hay: &[u8]) -> bool {
+    let mut digits = 0;
+    for &b in hay {
+        if b.is_ascii_digit() {
+            digits += 1;
+            if digits >= 7 {
+                return true;
+            }
+        } else if !matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') {
+            digits = 0;
+        }
+    }
+    false
 }
 
 fn push(hits: &mut Hits, start: usize, end: usize, kind: PiiKind) -> bool {

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
 use super::entropy::{KeyClass, is_filler, is_placeholder, key_class, looks_random, sequential, shannon, wordy};
 use super::{Hit, Hits, Mask};
@@ -48,6 +48,8 @@ impl Ctx<'_> {
 }
 
 struct Rule {
+    /// A cheap test at the keyword before the regex runs.
+    pre: Option<fn(&[u8], usize) -> bool>,
     tag: &'static str,
     keywords: &'static [&'static str],
     pattern: &'static str,
@@ -63,13 +65,18 @@ fn plain(c: &Ctx<'_>) -> Option<(usize, usize)> {
 }
 
 /// As [`plain`]; the match must end a word, and its tail must not repeat a few characters
-/// (`GR1348941` + `123123…`) or run through the alphabet.
+/// (`GR1348941` + `123123…`).
 fn token(c: &Ctx<'_>) -> Option<(usize, usize)> {
     let t = c.text(c.whole);
-    if !c.ends_word() || shannon(&t[t.len().saturating_sub(20)..]) < 2.0 || sequential(t) {
+    if !c.ends_word() || shannon(&t[t.len().saturating_sub(20)..]) < 2.0 {
         return None;
     }
     plain(c)
+}
+
+/// As [`token`], and not a run through the alphabet (documentation samples).
+fn sample_free(c: &Ctx<'_>) -> Option<(usize, usize)> {
+    (!sequential(c.text(c.whole))).then(|| token(c)).flatten()
 }
 
 /// AWS key ids: `AKIA` + 16; only `X` fillers are placeholders (AWS's own examples use
@@ -108,6 +115,32 @@ fn assignment(c: &Ctx<'_>) -> Option<(usize, usize)> {
     }
 }
 
+/// Before the regex: the key around the keyword at `at` names a secret, and an operator,
+/// a quote or a bracket follows it.
+fn assignment_ahead(hay: &[u8], at: usize) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let mut start = at;
+    while start > 0 && at - start < 64 && ident(hay[start - 1]) {
+        start -= 1;
+    }
+    let mut end = at;
+    while end < hay.len() && end - at < 64 && ident(hay[end]) {
+        end += 1;
+    }
+    if key_class(&hay[start..end]) == KeyClass::None {
+        return false;
+    }
+    let next = hay[end..]
+        .iter()
+        .take(8)
+        .find(|b| !matches!(b, b' ' | b'\t'))
+        .copied();
+    matches!(
+        next,
+        Some(b'=' | b':' | b'(' | b'"' | b'\'' | b'`' | b'[' | b'!' | b',' | b'@')
+    )
+}
+
 /// `"value" == password`: group 1 the value, group 2 the key.
 fn compared(c: &Ctx<'_>) -> Option<(usize, usize)> {
     let value = c.groups[0]?;
@@ -116,8 +149,18 @@ fn compared(c: &Ctx<'_>) -> Option<(usize, usize)> {
     (key_class(key) == KeyClass::Password && v.len() >= 6 && !is_placeholder(v)).then_some(value)
 }
 
-/// `--password value`: group 1, 2 or 3 the value.
+/// `--password value`: group 1, 2 or 3 the value; the keyword ends a `--flag`.
 fn flag(c: &Ctx<'_>) -> Option<(usize, usize)> {
+    let mut start = c.whole.0;
+    while start > 0 && start + 64 > c.whole.0 && {
+        let b = c.hay[start - 1];
+        b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+    } {
+        start -= 1;
+    }
+    if !c.hay[start..].starts_with(b"--") {
+        return None;
+    }
     let value = c.groups.iter().flatten().next().copied()?;
     let v = c.text(value);
     (v.len() >= 6 && !is_placeholder(v)).then_some(value)
@@ -257,10 +300,11 @@ macro_rules! value {
 const RULES: &[Rule] = &[
     // Keyword assignments in env, JSON, YAML, query strings, code, connection strings.
     Rule {
+        pre: Some(assignment_ahead),
         tag: "credential",
         keywords: &["pass", "pwd", "secret", "token", "key", "auth", "cred", "jwt"],
         pattern: concat!(
-            r#"(?i)((?:pass|pwd|secret|token|key|auth|cred|jwt)[\w.-]{0,48}?)(?:\[\d{0,4}\])?["'`]?"#,
+            r#"(?i)((?:pass|pwd|secret|token|key|auth|cred|jwt)[\w.-]*?)(?:\[\d{0,4}\])?["'`]?"#,
             r#"(?:[ \t]*(?:===?|!==?|:=|=>|=|:)[ \t]*@?"#,
             value!(),
             r#"|[ \t]*\([ \t]*"([^"\r\n]+)"|[ \t]+@?"([^"\r\n]+)"|["'][ \t]*,[ \t]*"([^"\r\n]+)")"#
@@ -270,6 +314,7 @@ const RULES: &[Rule] = &[
         check: assignment,
     },
     Rule {
+        pre: None,
         tag: "credential",
         keywords: &["==", "!="],
         pattern: r#""([^"\r\n]+)"[ \t]*(?:===?|!==?)[ \t]*([A-Za-z_][\w.]{0,64})"#,
@@ -278,14 +323,16 @@ const RULES: &[Rule] = &[
         check: compared,
     },
     Rule {
+        pre: None,
         tag: "credential",
         keywords: &["key ", "token ", "password ", "passwd ", "secret ", "pass "],
-        pattern: r#"(?i)--[\w-]{0,32}(?:key|token|password|passwd|secret|pass)[ \t]+(?:"([^"\r\n]+)"|'([^'\r\n]+)'|([^\s"'`]+))"#,
-        at: At::Around(40, 300),
+        pattern: r#"(?i)(?:key|token|password|passwd|secret|pass)[ \t]+(?:"([^"\r\n]+)"|'([^'\r\n]+)'|([^\s"'`]+))"#,
+        at: At::Here(300),
         prio: 1,
         check: flag,
     },
     Rule {
+        pre: None,
         tag: "api_token",
         keywords: &["api.softlayer.com/soap/"],
         pattern: r"api\.softlayer\.com/soap/v3(?:\.1)?/([a-z0-9]{64})",
@@ -294,6 +341,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        pre: None,
         tag: "authorization",
         keywords: &["authorization"],
         pattern: r#"(?i)authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|api-token|apikey|api-key|digest|negotiate|ntlm|sso-key|key|dsn|splunk|ssws)[ \t]+)?([A-Za-z0-9._~+/=:-]{8,})"#,
@@ -302,6 +350,7 @@ const RULES: &[Rule] = &[
         check: credential,
     },
     Rule {
+        pre: None,
         tag: "bearer",
         keywords: &["bearer"],
         pattern: r"(?i)bearer[ \t]+([A-Za-z0-9._~+/=-]{16,})",
@@ -310,6 +359,7 @@ const RULES: &[Rule] = &[
         check: credential,
     },
     Rule {
+        pre: None,
         tag: "basic_auth",
         keywords: &["basic"],
         pattern: r"(?i)basic[ \t]+([A-Za-z0-9+/]{8,}={0,2})",
@@ -318,6 +368,7 @@ const RULES: &[Rule] = &[
         check: basic,
     },
     Rule {
+        pre: None,
         tag: "basic_auth",
         keywords: &["-u", "--user"],
         pattern: r#"(?:-u|--user)(?:[ \t]+|=)((?:"[^"\r\n]*"|'[^'\r\n]*'|[^\s"'])+)"#,
@@ -326,6 +377,7 @@ const RULES: &[Rule] = &[
         check: curl_user,
     },
     Rule {
+        pre: None,
         tag: "url_credential",
         keywords: &["://"],
         pattern: r#"://([^\s:/?#@'"<>\[\]]{0,256}):([^\s/?#@'"<>]+)@"#,
@@ -334,14 +386,16 @@ const RULES: &[Rule] = &[
         check: url_password,
     },
     Rule {
+        pre: None,
         tag: "url_credential",
         keywords: &["thin:"],
-        pattern: r"thin:[\w.-]{1,64}/([^\s@/]{1,128})@",
+        pattern: r"thin:[\w.-]+/([^\s@/]+)@",
         at: At::Here(200),
         prio: 2,
         check: plain,
     },
     Rule {
+        pre: None,
         tag: "jwt",
         keywords: &["eyJ"],
         pattern: r"eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*)?",
@@ -350,6 +404,7 @@ const RULES: &[Rule] = &[
         check: jwt,
     },
     Rule {
+        pre: None,
         tag: "private_key",
         keywords: &["-----BEGIN"],
         pattern: r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?s:.)*?(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----|\z)",
@@ -358,6 +413,7 @@ const RULES: &[Rule] = &[
         check: private_key,
     },
     Rule {
+        pre: None,
         tag: "private_key",
         keywords: &["AGE-SECRET-KEY-1"],
         pattern: r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}",
@@ -366,6 +422,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "aws_key",
         keywords: &[
             "A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA",
@@ -377,6 +434,7 @@ const RULES: &[Rule] = &[
         check: aws,
     },
     Rule {
+        pre: None,
         tag: "api_token",
         keywords: &["ABSK"],
         pattern: r"ABSK[A-Za-z0-9+/]{109,269}={1,2}",
@@ -385,6 +443,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        pre: None,
         tag: "github_token",
         keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
         pattern: r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})",
@@ -393,17 +452,19 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "gitlab_token",
         keywords: &[
             "glpat-", "gldt-", "glptt-", "glrt-", "glrtr-", "glsoat-", "glft-", "glimt-",
-            "glagent-", "gloas-", "glcbt-", "glffct-", "GR1348941", "_gitlab_session=",
+            "glagent-", "gloas-", "glcbt-", "glffct-", "GR1348941",
         ],
-        pattern: r"(?:glpat-[\w-]{20,}(?:\.[\w-]{2,})*|gldt-[\w-]{20,}|glptt-[\w-]{40}|glrtr?-[\w-]{20,}(?:\.[\w-]{2,})*|glsoat-[\w-]{20,}|glft-[\w-]{20,}|glimt-[\w-]{25}|glagent-[\w-]{50,}|gloas-[\w-]{64}|glcbt-[\w-]{20,}|glffct-[\w-]{20,}|GR1348941[\w-]{20}|_gitlab_session=([0-9a-z]{32}))",
+        pattern: r"(?:glpat-[\w-]{20,}(?:\.[\w-]{2,})*|gldt-[\w-]{20,}|glptt-[\w-]{40}|glrtr?-[\w-]{20,}(?:\.[\w-]{2,})*|glsoat-[\w-]{20,}|glft-[\w-]{20,}|glimt-[\w-]{25}|glagent-[\w-]{50,}|gloas-[\w-]{64}|glcbt-[\w-]{20,}|glffct-[\w-]{20,}|GR1348941[\w-]{20})",
         at: At::Word(200),
         prio: 2,
         check: token,
     },
     Rule {
+        pre: None,
         tag: "slack_token",
         keywords: &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxo-", "xoxe-", "xoxe.", "xapp-"],
         pattern: r"(?:xoxb-\d{8,}-[A-Za-z0-9-]{8,}|xox[ar]-(?:\d-)?[A-Za-z0-9][A-Za-z0-9-]{7,}|xox[pseo]-\d{6,}-[A-Za-z0-9-]{8,}|xoxe-\d-[A-Za-z0-9]{40,}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{40,}|xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)",
@@ -412,6 +473,7 @@ const RULES: &[Rule] = &[
         check: slack,
     },
     Rule {
+        pre: None,
         tag: "slack_webhook",
         keywords: &["hooks.slack.com/"],
         pattern: r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,200}",
@@ -420,6 +482,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        pre: None,
         tag: "api_token",
         keywords: &["webhook.office.com/", "discord.com/api/webhooks/", "discordapp.com/api/webhooks/"],
         pattern: r"(?:webhook\.office\.com/webhookb2/[\w@-]{20,}/IncomingWebhook/[\w/-]{20,}|discord(?:app)?\.com/api/webhooks/\d{8,}/[\w-]{40,})",
@@ -428,6 +491,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        pre: None,
         tag: "stripe_key",
         keywords: &["sk_live_", "sk_test_", "rk_live_", "rk_test_", "sk_prod_", "rk_prod_", "whsec_"],
         pattern: r"(?:[sr]k_(?:live|test|prod)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})",
@@ -436,6 +500,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "anthropic_key",
         keywords: &["sk-ant-"],
         pattern: r"sk-ant-(?:api03|admin01)-[\w-]{93}AA",
@@ -444,6 +509,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "openai_key",
         keywords: &["sk-"],
         pattern: r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|[A-Za-z0-9_-]{8,}T3BlbkFJ[A-Za-z0-9_-]{8,})",
@@ -452,14 +518,16 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "google_api_key",
         keywords: &["AIza"],
         pattern: r"AIza[0-9A-Za-z_-]{35}",
         at: At::Word(40),
         prio: 2,
-        check: token,
+        check: sample_free,
     },
     Rule {
+        pre: None,
         tag: "api_token",
         keywords: &["ya29.", "GOCSPX-"],
         pattern: r"(?:ya29\.[\w-]{20,}|GOCSPX-[\w-]{28})",
@@ -468,6 +536,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "twilio_key",
         keywords: &["SK", "AC"],
         pattern: r"(?:SK|AC)[0-9a-fA-F]{32}",
@@ -476,6 +545,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "sendgrid_key",
         keywords: &["SG."],
         pattern: r"SG\.[A-Za-z0-9_=-]{20,}(?:\.[A-Za-z0-9_=-]{20,})?",
@@ -484,6 +554,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "npm_token",
         keywords: &["npm_"],
         pattern: r"npm_[A-Za-z0-9]{36}",
@@ -492,6 +563,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "pypi_token",
         keywords: &["pypi-Ag"],
         pattern: r"pypi-Ag[A-Za-z0-9_-]{50,}",
@@ -500,6 +572,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        pre: None,
         tag: "discord_token",
         keywords: &["MT", "Mj", "Mz", "ND", "Nj", "Nz", "OD", "OT"],
         pattern: r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}",
@@ -508,6 +581,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "telegram_token",
         keywords: &[":AA"],
         pattern: r"\b\d{8,10}:AA[A-Za-z0-9_-]{32,35}",
@@ -516,6 +590,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        pre: None,
         tag: "telegram_token",
         keywords: &["telegram"],
         pattern: r#"(?i)telegram[\w .-]{0,24}?["']?[ \t]*[:=][ \t]*["']?(\d{5,10}:A[\w-]{30,40})"#,
@@ -524,6 +599,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        pre: None,
         tag: "api_token",
         keywords: &["-us"],
         pattern: r"\b[0-9a-f]{32}-us\d{1,2}\b",
@@ -532,6 +608,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        pre: None,
         tag: "api_token",
         keywords: &["CONTRIBSYS__COM"],
         pattern: r#"(?i)CONTRIBSYS__COM\w{0,8}[ \t]*[=:][ \t]*["']?([0-9a-f]{8}:[0-9a-f]{8})"#,
@@ -541,6 +618,7 @@ const RULES: &[Rule] = &[
     },
     // Provider tokens with a distinctive prefix.
     Rule {
+        pre: None,
         tag: "api_token",
         keywords: &[
             "hf_", "api_org_", "pnu_", "rdme_", "dop_v1_", "doo_v1_", "dor_v1_", "dp.pt.",
@@ -583,7 +661,7 @@ const RULES: &[Rule] = &[
 ];
 
 /// Most rule attempts per string: past it the rest is not scanned.
-const MAX_ATTEMPTS: usize = 4096;
+const MAX_ATTEMPTS: usize = 512;
 
 struct Compiled {
     ac: AhoCorasick,
@@ -634,6 +712,7 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
     let c = &*COMPILED;
     // Per rule: text before this offset was already searched (or matched) by it.
     let mut done = [0usize; N_RULES];
+    let mut locs: [Option<CaptureLocations>; N_RULES] = std::array::from_fn(|_| None);
     let mut attempts = 0;
     for m in c.ac.find_overlapping_iter(hay) {
         let ri = usize::from(c.rule_of[m.pattern().as_usize()]);
@@ -643,6 +722,21 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
         }
         if let At::Word(_) = rule.at {
             if m.start() > 0 && is_word(hay[m.start() - 1]) {
+                continue;
+            }
+        }
+        if rule.pre.is_some_and(|pre| !pre(hay, m.start())) {
+            continue;
+        }
+        // A token prefix is followed by more of the token; `bearer`, `basic` by a space.
+        if let (At::Word(_), Some(&next)) = (rule.at, hay.get(m.end())) {
+            let last = hay[m.end() - 1];
+            let ok = if last.is_ascii_alphanumeric() {
+                next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-' | b'.' | b' ' | b'\t' | b'"' | b'\'' | b':' | b'=')
+            } else {
+                next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-')
+            };
+            if !ok {
                 continue;
             }
         }
@@ -663,20 +757,28 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
             continue;
         }
         let window = &hay[from..to];
+
         let mut pos = 0;
         while pos <= window.len() {
+            // The lazy DFA finds the match; the groups are then found within the match only
+            // (their engine's cost grows with the text it is given), into locations
+            // allocated once per string and rule.
             let Some(found) = re.find_at(window, pos) else {
                 break;
             };
-            let (ms, me) = (found.start(), found.end());
-            // Capture groups only for a match (they allocate).
-            let caps = re.captures_at(&window[..me], ms);
             let mut groups = [None; 9];
-            if let Some(caps) = &caps {
-                for (g, slot) in groups.iter_mut().enumerate() {
-                    *slot = caps.get(g + 1).map(|x| (from + x.start(), from + x.end()));
+            if re.captures_len() > 1 {
+                let locs = locs[ri].get_or_insert_with(|| re.capture_locations());
+                if re
+                    .captures_read_at(locs, &window[..found.end()], found.start())
+                    .is_some()
+                {
+                    for (g, slot) in groups.iter_mut().enumerate() {
+                        *slot = locs.get(g + 1).map(|(a, b)| (from + a, from + b));
+                    }
                 }
             }
+            let (ms, me) = (found.start(), found.end());
             let ctx = Ctx {
                 hay,
                 whole: (from + ms, from + me),
@@ -708,3 +810,4 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
+
