@@ -283,8 +283,14 @@ fn email_at(hay: &[u8], at: usize) -> Option<(usize, usize)> {
     if s == at {
         return None;
     }
-    // The user of a URL (`https://user@host`, `ssh://git@host`) is not an e-mail address.
-    if s >= 1 && matches!(hay[s - 1], b'/' | b':') {
+    // The user of a URL (`https://user@host`, `redis://:pass@host`) is not an e-mail
+    // address; `mailto:` is.
+    let before = &hay[s.saturating_sub(80)..s];
+    let token_start = before
+        .iter()
+        .rposition(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'('))
+        .map_or(0, |i| i + 1);
+    if memchr::memmem::find(&before[token_start..], b"//").is_some() {
         return None;
     }
     let mut e = at + 1;
@@ -301,7 +307,14 @@ fn email_at(hay: &[u8], at: usize) -> Option<(usize, usize)> {
     let labels_ok = domain
         .split(|&b| b == b'.')
         .all(|l| !l.is_empty() && l[0] != b'-' && l[l.len() - 1] != b'-');
-    (tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic) && labels_ok).then_some((s, e))
+    // File names (`icon@2x.png`) end in an extension that is no top-level domain.
+    const EXTENSIONS: &[&[u8]] = &[
+        b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"ico", b"bmp", b"css", b"js",
+        b"map", b"txt", b"log", b"json", b"yaml", b"yml", b"toml", b"lock",
+    ];
+    let file = EXTENSIONS.iter().any(|x| tld.eq_ignore_ascii_case(x));
+    (tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic) && labels_ok && !file)
+        .then_some((s, e))
 }
 
 struct Numbers {
@@ -344,7 +357,7 @@ fn classify(re: &Numbers, hay: &[u8], start: usize, set: PiiSet) -> Option<(usiz
         let after_digit = start >= 2 && hay[start - 2].is_ascii_digit();
         if p.is_ascii_alphanumeric()
             || p == b'_'
-            || (matches!(p, b'.' | b'-' | b'/' | b':' | b',') && after_digit)
+            || (matches!(p, b'.' | b'-' | b'/' | b':' | b',' | b' ') && after_digit)
         {
             return None;
         }
