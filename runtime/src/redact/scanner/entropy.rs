@@ -104,7 +104,13 @@ pub(super) fn sequential(v: &[u8]) -> bool {
 
 /// A value assigned to a secret-like key that is in fact a placeholder, a reference or empty.
 pub(super) fn is_placeholder(v: &[u8]) -> bool {
-    if is_filler(v) || sequential(v) || longest_run(v) >= 12 {
+    is_filler(v) || sequential(v) || longest_run(v) >= 12 || names_a_placeholder(v)
+}
+
+/// Starts like a reference or an expression, or holds a placeholder word (`changeme`,
+/// `your_`, `password`, ...).
+pub(super) fn names_a_placeholder(v: &[u8]) -> bool {
+    if v.is_empty() {
         return true;
     }
     let first = v[0];

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
-use super::entropy::{KeyClass, is_filler, is_placeholder, key_class, looks_random, sequential, shannon, wordy};
+use super::entropy::{KeyClass, is_filler, is_placeholder, key_class, names_a_placeholder, looks_random, sequential, shannon, wordy};
 use super::{Hit, Hits, Mask};
 
 /// Where a rule's regex runs.
@@ -172,7 +172,7 @@ fn credential(c: &Ctx<'_>) -> Option<(usize, usize)> {
     let v = c.text(s);
     let has_digit = v.iter().any(u8::is_ascii_digit);
     let mixed = v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase);
-    (!is_filler(v) && (has_digit || mixed || v.len() >= 24) && !is_placeholder(v)).then_some(s)
+    (!is_filler(v) && (has_digit || mixed || v.len() >= 24) && !names_a_placeholder(v)).then_some(s)
 }
 
 /// `Basic <base64>` outside an `Authorization` header: it must decode to `user:password`.
