@@ -8,9 +8,9 @@
 //!
 //! | tag | finds |
 //! |---|---|
-//! | `[REDACTED:secret]` | the value assigned to a secret-like key: `password=…`, `"secret": "…"`, `api_key: …`, `db_pass := …`, `PWD=…;`, `AccountKey=…`, `genericToken=…`, `if (pwd == "…")`, `--password …` |
+//! | `[REDACTED:credential]` | the value assigned to a secret-like key: `password=…`, `"secret": "…"`, `api_key: …`, `db_pass := …`, `PWD=…;`, `AccountKey=…`, `genericToken=…`, `if (pwd == "…")`, `--password …` |
 //! | `[REDACTED:bearer]`, `[REDACTED:authorization]`, `[REDACTED:basic_auth]` | `Authorization: Bearer/Basic/Token …`, `curl -u user:pass` |
-//! | `[REDACTED:url_password]` | the password in `scheme://user:password@host` (any scheme: postgres, mongodb, redis, jdbc:…) |
+//! | `[REDACTED:url_credential]` | the password in `scheme://user:password@host` (any scheme: postgres, mongodb, redis, jdbc:…; the user too when it is the password) |
 //! | `[REDACTED:jwt]` | `header.payload.signature` (or unsigned `header.payload.`) whose header decodes to a JSON object |
 //! | `[REDACTED:private_key]` | PEM, OpenSSH and PGP `-----BEGIN … PRIVATE KEY-----` blocks, `AGE-SECRET-KEY-1…` |
 //! | `[REDACTED:aws_key]` | AWS access key ids (`AKIA`, `ASIA`, `ABIA`, `ACCA`, `A3T…`, ...) |
@@ -338,7 +338,7 @@ mod tests {
             ("AKIAIOSFODNN7EXAMPLE used", "[REDACTED:aws_key] used"),
             (
                 "postgres://app:hunter2@db:5432/x",
-                "postgres://app:[REDACTED:url_password]@db:5432/x",
+                "postgres://app:[REDACTED:url_credential]@db:5432/x",
             ),
             (
                 "token=ghp_0123456789abcdefghijklmnopqrstuvwxyz",
@@ -380,7 +380,7 @@ mod tests {
             pii: PiiSet::NONE,
         };
         let r = scrub_with(s, only_secrets).unwrap();
-        assert_eq!(r.text, "mail a@example.org with password=[REDACTED:secret]");
+        assert_eq!(r.text, "mail a@example.org with password=[REDACTED:credential]");
         assert_eq!(r.found.names().collect::<Vec<_>>(), ["scan"]);
     }
 }
