@@ -88,7 +88,11 @@ fn main() -> ExitCode {
     );
     if verbose {
         for (rule, text, clean) in changed {
-            println!("  changed [{rule}] {:?}\n       -> {:?}", clip(&text), clip(&clean));
+            println!(
+                "  changed [{rule}] {:?}\n       -> {:?}",
+                clip(&text),
+                clip(&clean)
+            );
         }
     }
     if ok {

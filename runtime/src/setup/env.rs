@@ -250,6 +250,10 @@ mod tests {
         let e = builder()
             .with_lookup(env(&[("SECLOG_PII", "-fax")]))
             .unwrap_err();
-        assert!(e.to_string().starts_with("SECLOG_PII=\"-fax\" is not valid: unknown kind \"fax\""), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("SECLOG_PII=\"-fax\" is not valid: unknown kind \"fax\""),
+            "{e}"
+        );
     }
 }

@@ -49,9 +49,9 @@ fn longest_letter_run(v: &[u8]) -> usize {
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     let first = needle[0];
     hay.len() >= needle.len()
-        && hay.windows(needle.len()).any(|w| {
-            w[0].eq_ignore_ascii_case(&first) && w.eq_ignore_ascii_case(needle)
-        })
+        && hay
+            .windows(needle.len())
+            .any(|w| w[0].eq_ignore_ascii_case(&first) && w.eq_ignore_ascii_case(needle))
 }
 
 /// Template syntax or a filler that stands for a value: `${VAR}`, `{{ x }}`, `<your-token>`,
@@ -116,8 +116,28 @@ pub(super) fn names_a_placeholder(v: &[u8]) -> bool {
     let first = v[0];
     if matches!(
         first,
-        b',' | b';' | b':' | b'{' | b'}' | b'(' | b')' | b']' | b'>' | b'$' | b'%' | b'#'
-            | b'*' | b'&' | b'|' | b'\\' | b'!' | b'?' | b'=' | b'"' | b'\'' | b'@' | b'^'
+        b',' | b';'
+            | b':'
+            | b'{'
+            | b'}'
+            | b'('
+            | b')'
+            | b']'
+            | b'>'
+            | b'$'
+            | b'%'
+            | b'#'
+            | b'*'
+            | b'&'
+            | b'|'
+            | b'\\'
+            | b'!'
+            | b'?'
+            | b'='
+            | b'"'
+            | b'\''
+            | b'@'
+            | b'^'
             | b'-'
     ) {
         return true;
@@ -181,18 +201,91 @@ pub(super) enum KeyClass {
 }
 
 /// The last word of a key that names something about a secret, not the secret itself.
-const NOT_THE_SECRET: &[&[u8]] = &[
-    b"id", b"ids", b"name", b"names", b"size", b"length", b"len", b"file", b"files", b"path",
-    b"url", b"uri", b"type", b"count", b"mode", b"version", b"source", b"results", b"field",
-    b"dir", b"format", b"prefix", b"hint", b"label", b"store", b"vault", b"variable", b"var",
-    b"ref", b"arn", b"pair", b"chars", b"selector", b"pressed", b"signatures", b"secrets",
-    b"policy", b"endpoint", b"expiry", b"expires", b"ttl", b"timeout", b"min", b"max",
-    b"required", b"enabled", b"reset", b"changed", b"strength", b"rules", b"field", b"regex",
-    b"pattern", b"meshing", b"frame", b"index", b"header", b"env", b"class", b"kind",
-    b"region", b"algorithm", b"alg", b"manager", b"provider", b"service", b"location",
-    b"storage", b"column", b"params", b"param", b"schema", b"store", b"list", b"map",
-    b"fingerprint", b"hash", b"digest", b"tag", b"text", b"message", b"msg", b"label",
-];
+fn not_the_secret(last: &[u8]) -> bool {
+    matches!(
+        last,
+        b"id"
+            | b"ids"
+            | b"name"
+            | b"names"
+            | b"size"
+            | b"length"
+            | b"len"
+            | b"file"
+            | b"files"
+            | b"path"
+            | b"url"
+            | b"uri"
+            | b"type"
+            | b"count"
+            | b"mode"
+            | b"version"
+            | b"source"
+            | b"results"
+            | b"field"
+            | b"dir"
+            | b"format"
+            | b"prefix"
+            | b"hint"
+            | b"label"
+            | b"store"
+            | b"vault"
+            | b"variable"
+            | b"var"
+            | b"ref"
+            | b"arn"
+            | b"pair"
+            | b"chars"
+            | b"selector"
+            | b"pressed"
+            | b"signatures"
+            | b"secrets"
+            | b"policy"
+            | b"endpoint"
+            | b"expiry"
+            | b"expires"
+            | b"ttl"
+            | b"timeout"
+            | b"min"
+            | b"max"
+            | b"required"
+            | b"enabled"
+            | b"reset"
+            | b"changed"
+            | b"strength"
+            | b"rules"
+            | b"regex"
+            | b"pattern"
+            | b"meshing"
+            | b"frame"
+            | b"index"
+            | b"header"
+            | b"env"
+            | b"class"
+            | b"kind"
+            | b"region"
+            | b"algorithm"
+            | b"alg"
+            | b"manager"
+            | b"provider"
+            | b"service"
+            | b"location"
+            | b"storage"
+            | b"column"
+            | b"params"
+            | b"param"
+            | b"schema"
+            | b"list"
+            | b"map"
+            | b"fingerprint"
+            | b"hash"
+            | b"digest"
+            | b"tag"
+            | b"text"
+            | b"message"
+            | b"msg"
+    )
+}
 
 fn is_password_word(s: &[u8]) -> bool {
     matches!(
@@ -237,13 +330,10 @@ pub(super) fn key_class(key: &[u8]) -> KeyClass {
     }
     let segs = &buf[..n];
     let last = seg(&segs[n - 1]);
-    if NOT_THE_SECRET.contains(&last) {
+    if not_the_secret(last) {
         return KeyClass::None;
     }
-    let pair = |a: &[u8], b: &[u8]| {
-        segs.windows(2)
-            .any(|w| seg(&w[0]) == a && seg(&w[1]) == b)
-    };
+    let pair = |a: &[u8], b: &[u8]| segs.windows(2).any(|w| seg(&w[0]) == a && seg(&w[1]) == b);
     if segs.iter().any(|s| is_password_word(seg(s)))
         || pair(b"api", b"key")
         || pair(b"private", b"key")
@@ -342,30 +432,76 @@ mod tests {
 
     #[test]
     fn key_classes() {
-        for k in ["password", "db_pass", "my_password_secure", "client_secret", "api_key", "apikey", "PRIVATE-KEY", "aws_secret_access_key", "mySecretString", "creds"] {
+        for k in [
+            "password",
+            "db_pass",
+            "my_password_secure",
+            "client_secret",
+            "api_key",
+            "apikey",
+            "PRIVATE-KEY",
+            "aws_secret_access_key",
+            "mySecretString",
+            "creds",
+        ] {
             assert_eq!(key_class(k.as_bytes()), KeyClass::Password, "{k}");
         }
-        for k in ["genericToken", "access_token", "oktaApiToken", "bucket_key", "user_auth", "AccountKey"] {
+        for k in [
+            "genericToken",
+            "access_token",
+            "oktaApiToken",
+            "bucket_key",
+            "user_auth",
+            "AccountKey",
+        ] {
             assert_eq!(key_class(k.as_bytes()), KeyClass::Token, "{k}");
         }
-        for k in ["secret_length", "credentialsId", "keyword", "author", "kms_key_id", "bypass", "LLM_SECRET_NAME", "passed"] {
+        for k in [
+            "secret_length",
+            "credentialsId",
+            "keyword",
+            "author",
+            "kms_key_id",
+            "bypass",
+            "LLM_SECRET_NAME",
+            "passed",
+        ] {
             assert_eq!(key_class(k.as_bytes()), KeyClass::None, "{k}");
         }
     }
 
     #[test]
     fn randomness() {
-        for v in ["Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB", "0m1pvsu8eg0o2n", "9006566317097524"] {
+        for v in [
+            "Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB",
+            "0m1pvsu8eg0o2n",
+            "9006566317097524",
+        ] {
             assert!(looks_random(v.as_bytes()), "{v}");
         }
-        for v in ["SalesResults-1.2", "DOC_Vector_5_32", "XSalsa20.key_length", "kVK_Return.u16", "AbCeFG123", "not_long_enough"] {
+        for v in [
+            "SalesResults-1.2",
+            "DOC_Vector_5_32",
+            "XSalsa20.key_length",
+            "kVK_Return.u16",
+            "AbCeFG123",
+            "not_long_enough",
+        ] {
             assert!(!looks_random(v.as_bytes()), "{v}");
         }
     }
 
     #[test]
     fn placeholders() {
-        for v in ["${NPM_TOKEN}", "<your-token>", "xxxxxxxxxxxx", "changeme", "********", "{{ .Values.x }}", "%s"] {
+        for v in [
+            "${NPM_TOKEN}",
+            "<your-token>",
+            "xxxxxxxxxxxx",
+            "changeme",
+            "********",
+            "{{ .Values.x }}",
+            "%s",
+        ] {
             assert!(is_placeholder(v.as_bytes()), "{v}");
         }
         assert!(!is_placeholder(b"m{{h}o)p${e]nob"));

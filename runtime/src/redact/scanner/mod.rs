@@ -255,20 +255,25 @@ impl Hits {
     fn apply(mut self, s: &str) -> Scrubbed {
         self.list
             .sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-        // Merge overlapping findings: the union is masked, named by the highest priority.
-        let mut merged: Vec<Hit> = Vec::with_capacity(self.list.len());
-        for h in self.list {
-            match merged.last_mut() {
-                Some(last) if h.start < last.end => {
-                    last.end = last.end.max(h.end);
-                    if h.prio > last.prio {
-                        last.prio = h.prio;
-                        last.mask = h.mask;
-                    }
+        // Merge overlapping findings in place: the union is masked, named by the highest
+        // priority.
+        let mut merged = self.list;
+        let mut kept = 0;
+        for i in 0..merged.len() {
+            let h = merged[i];
+            if kept > 0 && h.start < merged[kept - 1].end {
+                let last = &mut merged[kept - 1];
+                last.end = last.end.max(h.end);
+                if h.prio > last.prio {
+                    last.prio = h.prio;
+                    last.mask = h.mask;
                 }
-                _ => merged.push(h),
+            } else {
+                merged[kept] = h;
+                kept += 1;
             }
         }
+        merged.truncate(kept);
         let mut cut = self.cut.unwrap_or(s.len()).min(s.len());
         // A cut inside a finding moves to its end; findings after the cut are dropped.
         if let Some(h) = merged.iter().find(|h| h.start < cut && cut < h.end) {
@@ -380,7 +385,10 @@ mod tests {
             pii: PiiSet::NONE,
         };
         let r = scrub_with(s, only_secrets).unwrap();
-        assert_eq!(r.text, "mail a@example.org with password=[REDACTED:credential]");
+        assert_eq!(
+            r.text,
+            "mail a@example.org with password=[REDACTED:credential]"
+        );
         assert_eq!(r.found.names().collect::<Vec<_>>(), ["scan"]);
     }
 }

@@ -309,8 +309,8 @@ fn email_at(hay: &[u8], at: usize) -> Option<(usize, usize)> {
         .all(|l| !l.is_empty() && l[0] != b'-' && l[l.len() - 1] != b'-');
     // File names (`icon@2x.png`) end in an extension that is no top-level domain.
     const EXTENSIONS: &[&[u8]] = &[
-        b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"ico", b"bmp", b"css", b"js",
-        b"map", b"txt", b"log", b"json", b"yaml", b"yml", b"toml", b"lock",
+        b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"ico", b"bmp", b"css", b"js", b"map",
+        b"txt", b"log", b"json", b"yaml", b"yml", b"toml", b"lock",
     ];
     let file = EXTENSIONS.iter().any(|x| tld.eq_ignore_ascii_case(x));
     (tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic) && labels_ok && !file)
@@ -449,7 +449,11 @@ fn card(t: &[u8]) -> bool {
             if k < 2 {
                 return false;
             }
-            g[..k - 1].iter().any(|&l| l < 3).then_some(()).map_or(g, |()| [0; 8])
+            g[..k - 1]
+                .iter()
+                .any(|&l| l < 3)
+                .then_some(())
+                .map_or(g, |()| [0; 8])
         };
         if groups[0] == 0 {
             return false;
@@ -512,17 +516,83 @@ fn ssn(t: &[u8]) -> bool {
 
 /// The length of an IBAN in each country that issues them.
 const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
-    (b"AD", 24), (b"AE", 23), (b"AL", 28), (b"AT", 20), (b"AZ", 28), (b"BA", 20), (b"BE", 16),
-    (b"BG", 22), (b"BH", 22), (b"BR", 29), (b"BY", 28), (b"CH", 21), (b"CR", 22), (b"CY", 28),
-    (b"CZ", 24), (b"DE", 22), (b"DK", 18), (b"DO", 28), (b"EE", 20), (b"EG", 29), (b"ES", 24),
-    (b"FI", 18), (b"FO", 18), (b"FR", 27), (b"GB", 22), (b"GE", 22), (b"GI", 23), (b"GL", 18),
-    (b"GR", 27), (b"GT", 28), (b"HR", 21), (b"HU", 28), (b"IE", 22), (b"IL", 23), (b"IQ", 23),
-    (b"IS", 26), (b"IT", 27), (b"JO", 30), (b"KW", 30), (b"KZ", 20), (b"LB", 28), (b"LC", 32),
-    (b"LI", 21), (b"LT", 20), (b"LU", 20), (b"LV", 21), (b"MC", 27), (b"MD", 24), (b"ME", 22),
-    (b"MK", 19), (b"MR", 27), (b"MT", 31), (b"MU", 30), (b"NL", 18), (b"NO", 15), (b"PK", 24),
-    (b"PL", 28), (b"PS", 29), (b"PT", 25), (b"QA", 29), (b"RO", 24), (b"RS", 22), (b"SA", 24),
-    (b"SC", 31), (b"SE", 24), (b"SI", 19), (b"SK", 24), (b"SM", 27), (b"ST", 25), (b"SV", 28),
-    (b"TL", 23), (b"TN", 24), (b"TR", 26), (b"UA", 29), (b"VA", 22), (b"VG", 24), (b"XK", 20),
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
 ];
 
 fn iban(t: &[u8]) -> bool {
@@ -564,7 +634,10 @@ fn iban(t: &[u8]) -> bool {
 fn phone(t: &[u8]) -> bool {
     let mut d = [0u8; 40];
     let n = digits_of(t, &mut d);
-    let seps = t.iter().filter(|b| !b.is_ascii_digit() && **b != b'+').count();
+    let seps = t
+        .iter()
+        .filter(|b| !b.is_ascii_digit() && **b != b'+')
+        .count();
     if t[0] == b'+' {
         return (8..=15).contains(&n);
     }

@@ -4,9 +4,12 @@
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
+use regex::bytes::{Regex, RegexBuilder};
 
-use super::entropy::{KeyClass, is_filler, is_placeholder, key_class, names_a_placeholder, looks_random, sequential, shannon, wordy};
+use super::entropy::{
+    KeyClass, is_filler, is_placeholder, key_class, looks_random, names_a_placeholder, sequential,
+    shannon, wordy,
+};
 use super::{Hit, Hits, Mask};
 
 /// Where a rule's regex runs.
@@ -18,6 +21,145 @@ enum At {
     Here(usize),
     /// Anywhere in `[keyword start - back, keyword end + ahead]`.
     Around(usize, usize),
+}
+
+/// How the parts of a match are read off it.
+#[derive(Clone, Copy)]
+enum Parts {
+    /// The whole match.
+    None,
+    /// `key <op> value`: the key from the keyword on, then the value.
+    Assignment,
+    /// `"value" == key`.
+    Compared,
+    /// `--flag value`.
+    Flag,
+    /// `-u word`.
+    Curl,
+    /// `://user:password@`.
+    Url,
+    /// `thin:user/password@`.
+    Thin,
+    /// The run at the end of the match of alphanumerics and these bytes, after the keyword.
+    Trailing(&'static [u8]),
+}
+
+type Groups = [Option<(usize, usize)>; 9];
+
+/// The parts of the match `(ms, me)` whose keyword ends at `kw_end`.
+fn parts(kind: Parts, hay: &[u8], (ms, me): (usize, usize), kw_end: usize) -> Groups {
+    let mut g: Groups = [None; 9];
+    let is_quote = |b: u8| matches!(b, b'"' | b'\'' | b'`');
+    let span = |a: usize, b: usize| (a < b).then_some((a, b));
+    match kind {
+        Parts::None => {}
+        Parts::Assignment => {
+            let ident = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+            let mut p = ms;
+            while p < me && ident(hay[p]) {
+                p += 1;
+            }
+            g[0] = span(ms, p);
+            if p < me && hay[p] == b'[' {
+                while p < me && hay[p] != b']' {
+                    p += 1;
+                }
+                p += 1;
+            }
+            let mut quoted = false;
+            while p < me
+                && matches!(
+                    hay[p],
+                    b'"' | b'\''
+                        | b'`'
+                        | b' '
+                        | b'\t'
+                        | b'='
+                        | b'!'
+                        | b':'
+                        | b'>'
+                        | b'('
+                        | b','
+                        | b'@'
+                )
+            {
+                quoted = is_quote(hay[p]);
+                p += 1;
+            }
+            let end = if quoted && me > p && is_quote(hay[me - 1]) {
+                me - 1
+            } else {
+                me
+            };
+            g[1] = span(p, end);
+        }
+        Parts::Compared => {
+            let close = hay[ms + 1..me]
+                .iter()
+                .position(|&b| b == b'"')
+                .map(|i| ms + 1 + i);
+            if let Some(close) = close {
+                g[0] = span(ms + 1, close);
+            }
+            let mut k = me;
+            while k > ms
+                && (hay[k - 1].is_ascii_alphanumeric() || matches!(hay[k - 1], b'_' | b'.'))
+            {
+                k -= 1;
+            }
+            g[1] = span(k, me);
+        }
+        Parts::Flag => {
+            let mut p = ms;
+            while p < me && hay[p].is_ascii_alphabetic() {
+                p += 1;
+            }
+            while p < me && matches!(hay[p], b' ' | b'\t') {
+                p += 1;
+            }
+            let quoted = p < me && is_quote(hay[p]);
+            let (a, b) = if quoted { (p + 1, me - 1) } else { (p, me) };
+            g[0] = span(a, b);
+        }
+        Parts::Curl => {
+            let mut p = ms;
+            while p < me && hay[p] == b'-' {
+                p += 1;
+            }
+            while p < me && hay[p].is_ascii_alphabetic() {
+                p += 1;
+            }
+            while p < me && matches!(hay[p], b' ' | b'\t' | b'=') {
+                p += 1;
+            }
+            g[0] = span(p, me);
+        }
+        Parts::Url => {
+            let inner = ms + 3;
+            let colon = hay[inner..me]
+                .iter()
+                .position(|&b| b == b':')
+                .map(|i| inner + i);
+            if let Some(colon) = colon {
+                g[0] = Some((inner, colon));
+                g[1] = span(colon + 1, me - 1);
+            }
+        }
+        Parts::Thin => {
+            if let Some(slash) = hay[ms..me].iter().position(|&b| b == b'/') {
+                g[0] = span(ms + slash + 1, me - 1);
+            }
+        }
+        Parts::Trailing(extra) => {
+            let mut a = me;
+            while a > kw_end && (hay[a - 1].is_ascii_alphanumeric() || extra.contains(&hay[a - 1]))
+            {
+                a -= 1;
+            }
+            g[0] = span(a, me);
+        }
+    }
+    g
 }
 
 /// What is replaced, given the match and its groups (absolute byte ranges).
@@ -36,7 +178,12 @@ impl Ctx<'_> {
 
     /// The first group that took part, else the whole match.
     fn secret(&self) -> (usize, usize) {
-        self.groups.iter().flatten().next().copied().unwrap_or(self.whole)
+        self.groups
+            .iter()
+            .flatten()
+            .next()
+            .copied()
+            .unwrap_or(self.whole)
     }
 
     fn ends_word(&self) -> bool {
@@ -50,6 +197,9 @@ impl Ctx<'_> {
 struct Rule {
     /// A cheap test at the keyword before the regex runs.
     pre: Option<fn(&[u8], usize) -> bool>,
+    /// Where the parts of a match are: read off the match, which the regex has already
+    /// shaped, rather than found again by a capturing engine.
+    parts: Parts,
     tag: &'static str,
     keywords: &'static [&'static str],
     pattern: &'static str,
@@ -207,8 +357,18 @@ fn curl_user(c: &Ctx<'_>) -> Option<(usize, usize)> {
         return None;
     }
     const WEAK: &[&[u8]] = &[
-        b"pass", b"password", b"passwd", b"secret", b"token", b"test", b"user", b"username",
-        b"xxx", b"yyy", b"changeme", b"pwd",
+        b"pass",
+        b"password",
+        b"passwd",
+        b"secret",
+        b"token",
+        b"test",
+        b"user",
+        b"username",
+        b"xxx",
+        b"yyy",
+        b"changeme",
+        b"pwd",
     ];
     let strong = |p: &[u8]| p.len() >= 6 && !WEAK.iter().any(|w| p.eq_ignore_ascii_case(w));
     let secret = if pass.is_empty() { user } else { pass };
@@ -300,9 +460,12 @@ macro_rules! value {
 const RULES: &[Rule] = &[
     // Keyword assignments in env, JSON, YAML, query strings, code, connection strings.
     Rule {
+        parts: Parts::Assignment,
         pre: Some(assignment_ahead),
         tag: "credential",
-        keywords: &["pass", "pwd", "secret", "token", "key", "auth", "cred", "jwt"],
+        keywords: &[
+            "pass", "pwd", "secret", "token", "key", "auth", "cred", "jwt",
+        ],
         pattern: concat!(
             r#"(?i)((?:pass|pwd|secret|token|key|auth|cred|jwt)[\w.-]*?)(?:\[\d{0,4}\])?["'`]?"#,
             r#"(?:[ \t]*(?:===?|!==?|:=|=>|=|:)[ \t]*@?"#,
@@ -314,6 +477,7 @@ const RULES: &[Rule] = &[
         check: assignment,
     },
     Rule {
+        parts: Parts::Compared,
         pre: None,
         tag: "credential",
         keywords: &["==", "!="],
@@ -323,6 +487,7 @@ const RULES: &[Rule] = &[
         check: compared,
     },
     Rule {
+        parts: Parts::Flag,
         pre: None,
         tag: "credential",
         keywords: &["key ", "token ", "password ", "passwd ", "secret ", "pass "],
@@ -332,6 +497,7 @@ const RULES: &[Rule] = &[
         check: flag,
     },
     Rule {
+        parts: Parts::Trailing(b""),
         pre: None,
         tag: "api_token",
         keywords: &["api.softlayer.com/soap/"],
@@ -341,6 +507,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        parts: Parts::Trailing(b"._~+/=:-"),
         pre: None,
         tag: "authorization",
         keywords: &["authorization"],
@@ -350,6 +517,7 @@ const RULES: &[Rule] = &[
         check: credential,
     },
     Rule {
+        parts: Parts::Trailing(b"._~+/=:-"),
         pre: None,
         tag: "bearer",
         keywords: &["bearer"],
@@ -359,6 +527,7 @@ const RULES: &[Rule] = &[
         check: credential,
     },
     Rule {
+        parts: Parts::Trailing(b"+/="),
         pre: None,
         tag: "basic_auth",
         keywords: &["basic"],
@@ -368,6 +537,7 @@ const RULES: &[Rule] = &[
         check: basic,
     },
     Rule {
+        parts: Parts::Curl,
         pre: None,
         tag: "basic_auth",
         keywords: &["-u", "--user"],
@@ -377,6 +547,7 @@ const RULES: &[Rule] = &[
         check: curl_user,
     },
     Rule {
+        parts: Parts::Url,
         pre: None,
         tag: "url_credential",
         keywords: &["://"],
@@ -386,6 +557,7 @@ const RULES: &[Rule] = &[
         check: url_password,
     },
     Rule {
+        parts: Parts::Thin,
         pre: None,
         tag: "url_credential",
         keywords: &["thin:"],
@@ -395,6 +567,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "jwt",
         keywords: &["eyJ"],
@@ -404,6 +577,7 @@ const RULES: &[Rule] = &[
         check: jwt,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "private_key",
         keywords: &["-----BEGIN"],
@@ -413,6 +587,7 @@ const RULES: &[Rule] = &[
         check: private_key,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "private_key",
         keywords: &["AGE-SECRET-KEY-1"],
@@ -422,11 +597,12 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "aws_key",
         keywords: &[
-            "A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA",
-            "AROA", "APKA",
+            "A3T", "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA",
+            "APKA",
         ],
         pattern: r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}",
         at: At::Word(24),
@@ -434,6 +610,7 @@ const RULES: &[Rule] = &[
         check: aws,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "api_token",
         keywords: &["ABSK"],
@@ -443,6 +620,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "github_token",
         keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
@@ -452,11 +630,23 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "gitlab_token",
         keywords: &[
-            "glpat-", "gldt-", "glptt-", "glrt-", "glrtr-", "glsoat-", "glft-", "glimt-",
-            "glagent-", "gloas-", "glcbt-", "glffct-", "GR1348941",
+            "glpat-",
+            "gldt-",
+            "glptt-",
+            "glrt-",
+            "glrtr-",
+            "glsoat-",
+            "glft-",
+            "glimt-",
+            "glagent-",
+            "gloas-",
+            "glcbt-",
+            "glffct-",
+            "GR1348941",
         ],
         pattern: r"(?:glpat-[\w-]{20,}(?:\.[\w-]{2,})*|gldt-[\w-]{20,}|glptt-[\w-]{40}|glrtr?-[\w-]{20,}(?:\.[\w-]{2,})*|glsoat-[\w-]{20,}|glft-[\w-]{20,}|glimt-[\w-]{25}|glagent-[\w-]{50,}|gloas-[\w-]{64}|glcbt-[\w-]{20,}|glffct-[\w-]{20,}|GR1348941[\w-]{20})",
         at: At::Word(200),
@@ -464,15 +654,19 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "slack_token",
-        keywords: &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxo-", "xoxe-", "xoxe.", "xapp-"],
+        keywords: &[
+            "xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxo-", "xoxe-", "xoxe.", "xapp-",
+        ],
         pattern: r"(?:xoxb-\d{8,}-[A-Za-z0-9-]{8,}|xox[ar]-(?:\d-)?[A-Za-z0-9][A-Za-z0-9-]{7,}|xox[pseo]-\d{6,}-[A-Za-z0-9-]{8,}|xoxe-\d-[A-Za-z0-9]{40,}|xoxe\.xox[bp]-\d-[A-Za-z0-9]{40,}|xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)",
         at: At::Word(260),
         prio: 2,
         check: slack,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "slack_webhook",
         keywords: &["hooks.slack.com/"],
@@ -482,24 +676,33 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "api_token",
-        keywords: &["webhook.office.com/", "discord.com/api/webhooks/", "discordapp.com/api/webhooks/"],
+        keywords: &[
+            "webhook.office.com/",
+            "discord.com/api/webhooks/",
+            "discordapp.com/api/webhooks/",
+        ],
         pattern: r"(?:webhook\.office\.com/webhookb2/[\w@-]{20,}/IncomingWebhook/[\w/-]{20,}|discord(?:app)?\.com/api/webhooks/\d{8,}/[\w-]{40,})",
         at: At::Here(400),
         prio: 2,
         check: plain,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "stripe_key",
-        keywords: &["sk_live_", "sk_test_", "rk_live_", "rk_test_", "sk_prod_", "rk_prod_", "whsec_"],
+        keywords: &[
+            "sk_live_", "sk_test_", "rk_live_", "rk_test_", "sk_prod_", "rk_prod_", "whsec_",
+        ],
         pattern: r"(?:[sr]k_(?:live|test|prod)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})",
         at: At::Word(260),
         prio: 2,
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "anthropic_key",
         keywords: &["sk-ant-"],
@@ -509,6 +712,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "openai_key",
         keywords: &["sk-"],
@@ -518,6 +722,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "google_api_key",
         keywords: &["AIza"],
@@ -527,6 +732,7 @@ const RULES: &[Rule] = &[
         check: sample_free,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "api_token",
         keywords: &["ya29.", "GOCSPX-"],
@@ -536,6 +742,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "twilio_key",
         keywords: &["SK", "AC"],
@@ -545,6 +752,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "sendgrid_key",
         keywords: &["SG."],
@@ -554,6 +762,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "npm_token",
         keywords: &["npm_"],
@@ -563,6 +772,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "pypi_token",
         keywords: &["pypi-Ag"],
@@ -572,6 +782,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "discord_token",
         keywords: &["MT", "Mj", "Mz", "ND", "Nj", "Nz", "OD", "OT"],
@@ -581,6 +792,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "telegram_token",
         keywords: &[":AA"],
@@ -590,6 +802,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        parts: Parts::Trailing(b"_:-"),
         pre: None,
         tag: "telegram_token",
         keywords: &["telegram"],
@@ -599,6 +812,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "api_token",
         keywords: &["-us"],
@@ -608,6 +822,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        parts: Parts::Trailing(b":"),
         pre: None,
         tag: "api_token",
         keywords: &["CONTRIBSYS__COM"],
@@ -618,18 +833,83 @@ const RULES: &[Rule] = &[
     },
     // Provider tokens with a distinctive prefix.
     Rule {
+        parts: Parts::None,
         pre: None,
         tag: "api_token",
         keywords: &[
-            "hf_", "api_org_", "pnu_", "rdme_", "dop_v1_", "doo_v1_", "dor_v1_", "dp.pt.",
-            "dp.st.", "dp.ct.", "dp.scim.", "dp.audit.", "shpat_", "shpca_", "shppa_",
-            "shpss_", "lin_api_", "glc_", "glsa_", "eyJrIjoi", "fo1_", "fm1", "fm2_", "hvs.",
-            "hvb.", "sntrys_", "sntryu_", "NRAK-", "NRJS-", "NRII-", "pscale_", "xkeysib-",
-            "sq0csp-", "sq0atp-", "EAAA", "EAA", "ops_eyJ", "A3-", "pul-", "dapi", "AKCp",
-            "cmVmd", "ntn_", "sgp_", "CLOJARS_", "EZAK", "EZTK", "dt0c01.", "FLWSECK",
-            "FLWPUBK", "sha256~", "ico-", "LTAI", "p8e-", "duffel_", "dnkey-", "fio-u-",
-            "tfp_", "shippo_", "pat.", "HRKU-", "tk-us-", "v1.0-", "ATATT3", "pk.", "lin_oauth_",
-            "PMAK-", "rubygems_", "oy2", "sk.", "dckr_pat_", "travis_", "hrku-",
+            "hf_",
+            "api_org_",
+            "pnu_",
+            "rdme_",
+            "dop_v1_",
+            "doo_v1_",
+            "dor_v1_",
+            "dp.pt.",
+            "dp.st.",
+            "dp.ct.",
+            "dp.scim.",
+            "dp.audit.",
+            "shpat_",
+            "shpca_",
+            "shppa_",
+            "shpss_",
+            "lin_api_",
+            "glc_",
+            "glsa_",
+            "eyJrIjoi",
+            "fo1_",
+            "fm1",
+            "fm2_",
+            "hvs.",
+            "hvb.",
+            "sntrys_",
+            "sntryu_",
+            "NRAK-",
+            "NRJS-",
+            "NRII-",
+            "pscale_",
+            "xkeysib-",
+            "sq0csp-",
+            "sq0atp-",
+            "EAAA",
+            "EAA",
+            "ops_eyJ",
+            "A3-",
+            "pul-",
+            "dapi",
+            "AKCp",
+            "cmVmd",
+            "ntn_",
+            "sgp_",
+            "CLOJARS_",
+            "EZAK",
+            "EZTK",
+            "dt0c01.",
+            "FLWSECK",
+            "FLWPUBK",
+            "sha256~",
+            "ico-",
+            "LTAI",
+            "p8e-",
+            "duffel_",
+            "dnkey-",
+            "fio-u-",
+            "tfp_",
+            "shippo_",
+            "pat.",
+            "HRKU-",
+            "tk-us-",
+            "v1.0-",
+            "ATATT3",
+            "pk.",
+            "lin_oauth_",
+            "PMAK-",
+            "rubygems_",
+            "oy2",
+            "sk.",
+            "dckr_pat_",
+            "travis_",
+            "hrku-",
         ],
         pattern: concat!(
             r"(?:hf_[A-Za-z]{34}|api_org_[A-Za-z]{34}|pnu_[A-Za-z0-9]{36}|rdme_[a-z0-9]{70}",
@@ -710,11 +990,15 @@ const N_RULES: usize = RULES.len();
 /// Adds every secret in `hay` to `hits`.
 pub(super) fn find(hay: &[u8], hits: &mut Hits) {
     let c = &*COMPILED;
+    let mut matches = c.ac.find_overlapping_iter(hay);
+    // Most strings hold no keyword: nothing else is set up for them.
+    let Some(first) = matches.next() else {
+        return;
+    };
     // Per rule: text before this offset was already searched (or matched) by it.
     let mut done = [0usize; N_RULES];
-    let mut locs: [Option<CaptureLocations>; N_RULES] = std::array::from_fn(|_| None);
     let mut attempts = 0;
-    for m in c.ac.find_overlapping_iter(hay) {
+    for m in std::iter::once(first).chain(matches) {
         let ri = usize::from(c.rule_of[m.pattern().as_usize()]);
         let rule = &RULES[ri];
         if m.start() < done[ri] {
@@ -732,7 +1016,11 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
         if let (At::Word(_), Some(&next)) = (rule.at, hay.get(m.end())) {
             let last = hay[m.end() - 1];
             let ok = if last.is_ascii_alphanumeric() {
-                next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-' | b'.' | b' ' | b'\t' | b'"' | b'\'' | b':' | b'=')
+                next.is_ascii_alphanumeric()
+                    || matches!(
+                        next,
+                        b'_' | b'-' | b'.' | b' ' | b'\t' | b'"' | b'\'' | b':' | b'='
+                    )
             } else {
                 next.is_ascii_alphanumeric() || matches!(next, b'_' | b'-')
             };
@@ -757,28 +1045,14 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
             continue;
         }
         let window = &hay[from..to];
-
         let mut pos = 0;
         while pos <= window.len() {
-            // The lazy DFA finds the match; the groups are then found within the match only
-            // (their engine's cost grows with the text it is given), into locations
-            // allocated once per string and rule.
+            // The lazy DFA finds the match; its parts are read off it.
             let Some(found) = re.find_at(window, pos) else {
                 break;
             };
-            let mut groups = [None; 9];
-            if re.captures_len() > 1 {
-                let locs = locs[ri].get_or_insert_with(|| re.capture_locations());
-                if re
-                    .captures_read_at(locs, &window[..found.end()], found.start())
-                    .is_some()
-                {
-                    for (g, slot) in groups.iter_mut().enumerate() {
-                        *slot = locs.get(g + 1).map(|(a, b)| (from + a, from + b));
-                    }
-                }
-            }
             let (ms, me) = (found.start(), found.end());
+            let groups = parts(rule.parts, hay, (from + ms, from + me), m.end());
             let ctx = Ctx {
                 hay,
                 whole: (from + ms, from + me),
@@ -810,4 +1084,3 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
-
