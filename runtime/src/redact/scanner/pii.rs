@@ -75,7 +75,9 @@ impl PiiKind {
             PiiKind::Email => match found.rsplit_once('@') {
                 Some((_, domain)) => {
                     out.push_str("…@");
-                    out.extend(domain.chars().map(|c| c.to_ascii_lowercase()));
+                    let start = out.len();
+                    out.push_str(domain);
+                    out[start..].make_ascii_lowercase();
                 }
                 None => out.push_str(crate::redact::REDACTED),
             },
@@ -290,7 +292,7 @@ fn email_at(hay: &[u8], at: usize) -> Option<(usize, usize)> {
         .iter()
         .rposition(|b| b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'<' | b'('))
         .map_or(0, |i| i + 1);
-    if memchr::memmem::find(&before[token_start..], b"//").is_some() {
+    if before[token_start..].windows(2).any(|w| w == b"//") {
         return None;
     }
     let mut e = at + 1;
