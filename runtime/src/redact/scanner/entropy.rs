@@ -168,12 +168,10 @@ fn segments(key: &[u8], out: &mut [[u8; 24]; 12]) -> usize {
                 return n;
             }
         }
-        if b.is_ascii_alphanumeric() {
-            if len < 24 {
-                out[n][len] = b.to_ascii_lowercase();
-                len += 1;
-            }
-            // Bytes past 24 are dropped: no secret-like word is that long.
+        // Bytes past 24 are dropped: no secret-like word is that long.
+        if b.is_ascii_alphanumeric() && len < 24 {
+            out[n][len] = b.to_ascii_lowercase();
+            len += 1;
         }
         prev_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
     }

@@ -350,6 +350,9 @@ static NUMBERS: LazyLock<Numbers> = LazyLock::new(|| Numbers {
     phone: build(&format!(r"\A{PHONE}")),
 });
 
+/// Whether a candidate's text is personal data of a kind.
+type Validator = fn(&[u8]) -> bool;
+
 /// The end and kind of the personal data that starts at `start`, if any.
 fn classify(re: &Numbers, hay: &[u8], start: usize, set: PiiSet) -> Option<(usize, PiiKind)> {
     // Numbers glued to a word, or after a decimal point, a dash or a slash that follows a
@@ -365,7 +368,7 @@ fn classify(re: &Numbers, hay: &[u8], start: usize, set: PiiSet) -> Option<(usiz
         }
     }
     let window = &hay[start..hay.len().min(start + 64)];
-    let kinds: [(PiiKind, &Regex, fn(&[u8]) -> bool); 4] = [
+    let kinds: [(PiiKind, &Regex, Validator); 4] = [
         (PiiKind::Iban, &re.iban, iban),
         (PiiKind::Ssn, &re.ssn, ssn),
         (PiiKind::Card, &re.card, card),
