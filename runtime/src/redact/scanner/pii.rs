@@ -242,19 +242,43 @@ const MAX_CANDIDATES: usize = 512;
 /// Whether `hay` has 7 digits or more in one run of digits and separators (spaces, dashes,
 /// dots, slashes, parentheses, `+`): every number looked for has one; most text has none.
 fn has_digit_run(hay: &[u8]) -> bool {
-    let mut digits = 0;
+    let mut digits = 0u32;
     for &b in hay {
-        if b.is_ascii_digit() {
-            digits += 1;
-            if digits >= 7 {
-                return true;
+        match RUN_CLASS[usize::from(b)] {
+            DIGIT => {
+                digits += 1;
+                if digits >= 7 {
+                    return true;
+                }
             }
-        } else if !matches!(b, b' ' | b'-' | b'.' | b'/' | b'(' | b')' | b'+') {
-            digits = 0;
+            SEPARATOR => {}
+            _ => digits = 0,
         }
     }
     false
 }
+
+const OTHER: u8 = 0;
+const DIGIT: u8 = 1;
+const SEPARATOR: u8 = 2;
+
+/// Each byte's part in a run of digits: a digit, a separator that continues the run, or
+/// neither (which ends it).
+static RUN_CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = DIGIT;
+        c += 1;
+    }
+    let seps = b" -./()+";
+    let mut i = 0;
+    while i < seps.len() {
+        t[seps[i] as usize] = SEPARATOR;
+        i += 1;
+    }
+    t
+};
 
 fn push(hits: &mut Hits, start: usize, end: usize, kind: PiiKind) -> bool {
     hits.push(Hit {
