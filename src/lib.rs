@@ -44,7 +44,8 @@
 //!
 //! The caller's identity follows the request through [`context`] (with adapters for axum and
 //! AWS Lambda behind the `axum` and `lambda` features); [`event!`] records events no function
-//! produces; [`redact`] holds the redaction strategies, [`Secret`] and the secret scanner.
+//! produces; [`redact`] holds the redaction strategies, [`Secret`] and the scanner for secrets and
+//! personal data.
 //!
 //! The record format, the options and the compile-time checks are described in the README and
 //! on [`security_logged`](macro@security_logged) and [`Redact`](derive@Redact).

@@ -10,7 +10,7 @@
 //!
 //! | layer | holds | public as |
 //! |---|---|---|
-//! | `redact/` | what a withheld value becomes, decided on plain text: strategies, the pseudonym key, [`Secret`], the secret scanner | [`redact`] |
+//! | `redact/` | what a withheld value becomes, decided on plain text: strategies, the pseudonym key, [`Secret`], the scanner for secrets and personal data (and its switches) | [`redact`] |
 //! | `record/` | the hot path: the [`Encoder`] (escaping, [`Limits`], the scanner on every unmarked string), [`Loggable`], [`Level`], time, the `Invocation` that assembles one record, and the writers of redacted values | [`Encoder`], [`Loggable`], [`Level`], [`Limits`], [`Outcome`], [`to_json`] |
 //! | `who/` | the caller: the ambient [`context`] across async code, [`Caller`], [`Identify`]; the axum and Lambda adapters | [`context`], `axum`, `lambda` |
 //! | `what/` | what happened: typed [`events`], rejected input ([`validation`]), [`upload`]s, [`sql`] by shape, the [`crash`] hook | same names |
@@ -32,7 +32,8 @@
 //!   and `what/sql.rs` add `Invocation::identify` and `Invocation::input_sql` to the type the
 //!   record defines, and write through its crate-wide methods.
 //!
-//! The hash key and the scanner's switch live in `redact/`; the set-up writes them at install.
+//! The hash key and the scanner's switches (secret rules, personal-data kinds) live in
+//! `redact/`; the set-up writes them at install.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

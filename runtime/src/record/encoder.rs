@@ -35,8 +35,11 @@ pub struct Encoder<'a> {
     buf: &'a mut Vec<u8>,
     limits: Limits,
     depth: usize,
-    /// Whether strings are scanned for secrets (off inside values marked public).
+    /// Whether strings are scanned for secrets and personal data (off inside values marked
+    /// public).
     scan: bool,
+    /// What the scanner looks for, read once per encoder.
+    scan_config: scanner::Config,
     /// Where redactions are listed, for records (not for `to_json`), and where the value
     /// this encoder writes starts in `buf`.
     manifest: Option<(&'a mut Manifest, usize)>,
@@ -159,11 +162,13 @@ fn open_path(json: &[u8]) -> Vec<Seg> {
 
 impl<'a> Encoder<'a> {
     pub(crate) fn new(buf: &'a mut Vec<u8>, limits: Limits) -> Self {
+        let config = scanner::Config::current();
         Encoder {
             buf,
             limits,
             depth: 0,
-            scan: scanner::enabled(),
+            scan: config.any(),
+            scan_config: config,
             manifest: None,
         }
     }
@@ -185,6 +190,14 @@ impl<'a> Encoder<'a> {
     pub(crate) fn note_redaction(&mut self, how: &str) {
         if let Some((m, start)) = self.manifest.as_mut() {
             m.note(&self.buf[*start..], how);
+        }
+    }
+
+    /// Lists what the scanner found in the value about to be written: `scan` for secrets,
+    /// `pii_email`, `pii_card`, ... for personal data.
+    fn note_scan(&mut self, found: scanner::Found) {
+        for name in found.names() {
+            self.note_redaction(name);
         }
     }
 
@@ -239,10 +252,11 @@ impl<'a> Encoder<'a> {
         }
         // Scan what is kept, plus a margin so that a secret across the cut is still seen.
         let window = &s[..floor_char_boundary(s, s.len().min(max.saturating_add(256)))];
-        let Some(clean) = scanner::scrub(window) else {
+        let Some(scrubbed) = scanner::scrub_with(window, self.scan_config) else {
             return write_str_limited(self.buf, s, max);
         };
-        self.note_redaction("scan");
+        self.note_scan(scrubbed.found);
+        let clean = scrubbed.text;
         self.buf.push(b'"');
         if s.len() <= max && clean.len() <= max {
             escape_into(self.buf, &clean);
@@ -282,10 +296,10 @@ impl<'a> Encoder<'a> {
             };
             let _ = fmt::write(&mut w, args);
             let total = w.total;
-            let clean = scanner::scrub(&text);
-            if clean.is_some() {
-                self.note_redaction("scan");
-            }
+            let clean = scanner::scrub_with(&text, self.scan_config).map(|r| {
+                self.note_scan(r.found);
+                r.text
+            });
             self.buf.push(b'"');
             escape_into(self.buf, clean.as_deref().unwrap_or(&text));
             if total > self.limits.max_string_bytes {

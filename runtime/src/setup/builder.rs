@@ -50,6 +50,7 @@ pub struct Builder {
     pub(crate) default_format: Format,
     pub(crate) hash_key: Option<HashKey>,
     pub(crate) secret_scanner: bool,
+    pub(crate) pii: crate::redact::scanner::PiiSet,
     /// `Some` when configured: the threshold to set at install (`Some(None)`: off).
     pub(crate) level: Option<Option<Level>>,
     pub(crate) backpressure: Backpressure,
@@ -69,6 +70,7 @@ impl Default for Builder {
             default_format: Format::Json,
             hash_key: None,
             secret_scanner: true,
+            pii: crate::redact::scanner::PiiSet::ALL,
             level: None,
             backpressure: Backpressure::default(),
             queue_bytes: 8 << 20,
@@ -201,6 +203,30 @@ impl Builder {
         self
     }
 
+    /// Whether personal data of `kind` found in unmarked strings is masked (see
+    /// [`crate::redact::scanner`]). Default: every kind on.
+    ///
+    /// ```
+    /// use seclog::redact::scanner::PiiKind;
+    /// let b = seclog::builder().pii(PiiKind::Phone, false).pii(PiiKind::Iban, false);
+    /// # drop(b);
+    /// ```
+    pub fn pii(mut self, kind: crate::redact::scanner::PiiKind, on: bool) -> Self {
+        self.pii = if on {
+            self.pii.with(kind)
+        } else {
+            self.pii.without(kind)
+        };
+        self
+    }
+
+    /// The kinds of personal data masked, all at once: `PiiSet::NONE` switches the masking of
+    /// personal data off.
+    pub fn pii_kinds(mut self, kinds: crate::redact::scanner::PiiSet) -> Self {
+        self.pii = kinds;
+        self
+    }
+
     /// The size limits of a record. Default: [`Limits::default`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -212,9 +238,10 @@ impl Builder {
     ///
     /// Records the OWASP `sys_startup` event; the guard records `sys_shutdown` when dropped.
     pub fn install(self) -> Result<Guard, InitError> {
-        let scanner = self.secret_scanner;
+        let (scanner, pii) = (self.secret_scanner, self.pii);
         dispatch::install(Dispatcher::new(self, true))?;
         crate::redact::scanner::set_enabled(scanner);
+        crate::redact::scanner::set_pii(pii);
         event!(
             crate = crate,
             mandatory,

@@ -124,6 +124,7 @@ impl Dispatcher {
             super::builder::builder()
         });
         crate::redact::scanner::set_enabled(b.secret_scanner);
+        crate::redact::scanner::set_pii(b.pii);
         Dispatcher::new(b, false)
     }
 

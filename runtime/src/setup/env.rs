@@ -20,7 +20,8 @@ impl Builder {
     /// | `SECLOG_MAX_STRING_BYTES` | string limit (default 4096) |
     /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
     /// | `SECLOG_HASH_KEY_FILE` | a file holding the pseudonym key in hex (see [`HashKey`]) |
-    /// | `SECLOG_SECRET_SCANNER` | `on` (default) or `off` |
+    /// | `SECLOG_SECRET_SCANNER` | `on` (default) or `off`: the secret rules of the scanner |
+    /// | `SECLOG_PII` | the personal data masked in unmarked strings: `on` (default), `off`, or a comma-separated list of `email`, `phone`, `iban`, `ssn`, `card`; `-kind` switches one off (`-phone,-iban`), a list without signs names the only kinds on (`email,card`) |
     ///
     /// An unset variable keeps the current value; an invalid one is an error that names it.
     pub fn with_env(self) -> Result<Self, InitError> {
@@ -96,6 +97,12 @@ impl Builder {
                     ));
                 }
             };
+        }
+        if let Some(v) = get("SECLOG_PII") {
+            self.pii = self
+                .pii
+                .parse_list(&v)
+                .map_err(|e| InitError::invalid("SECLOG_PII", v.clone(), e))?;
         }
         if let Some(path) = get("SECLOG_HASH_KEY_FILE") {
             let key = HashKey::read_file(&path)
@@ -226,5 +233,27 @@ mod tests {
             .with_lookup(env(&[("SECLOG_MAX_ITEMS", "0")]))
             .unwrap_err();
         assert!(e.to_string().starts_with("SECLOG_MAX_ITEMS=\"0\""));
+    }
+
+    #[test]
+    fn reads_the_pii_switches() {
+        use crate::redact::scanner::{PiiKind, PiiSet};
+        let b = builder()
+            .with_lookup(env(&[("SECLOG_PII", "-phone,-iban")]))
+            .unwrap();
+        assert!(!b.pii.contains(PiiKind::Phone) && !b.pii.contains(PiiKind::Iban));
+        assert!(b.pii.contains(PiiKind::Email) && b.pii.contains(PiiKind::Card));
+        let b = builder()
+            .with_lookup(env(&[("SECLOG_PII", "off")]))
+            .unwrap();
+        assert_eq!(b.pii, PiiSet::NONE);
+        let e = builder()
+            .with_lookup(env(&[("SECLOG_PII", "-fax")]))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("SECLOG_PII=\"-fax\" is not valid: unknown kind \"fax\""),
+            "{e}"
+        );
     }
 }
