@@ -27,9 +27,11 @@ pub struct Options {
     pub krate: Option<Path>,
     /// Recorded whatever the level filter says: an audit event that must not be lost.
     pub mandatory: bool,
+    /// The call's time budget in nanoseconds: a call over it is recorded at `WARN` or above.
+    pub budget_ns: Option<u64>,
 }
 
-const OPTIONS: &str = "event, level, mandatory, who, skip, ret, err, fields, crate";
+const OPTIONS: &str = "event, level, mandatory, who, skip, ret, err, fields, budget, crate";
 
 impl Options {
     pub fn parse(args: TokenStream) -> Result<Options> {
@@ -43,6 +45,7 @@ impl Options {
             fields: Vec::new(),
             krate: None,
             mandatory: false,
+            budget_ns: None,
         };
         let mut seen: Vec<String> = Vec::new();
         let parser = syn::meta::parser(|meta| {
@@ -100,6 +103,7 @@ impl Options {
                     ));
                 }
                 "fields" => opts.fields = parse_fields(&meta)?,
+                "budget" => opts.budget_ns = Some(parse_budget(&meta)?),
                 "crate" => {
                     let value = meta.value()?;
                     opts.krate = Some(if value.peek(LitStr) {
@@ -128,6 +132,37 @@ impl Options {
             Some(p) => p.to_token_stream(),
             None => quote!(::seclog),
         }
+    }
+}
+
+/// `budget = "250ms"`: a duration string as `humantime` reads it, positive and finite.
+fn parse_budget(meta: &ParseNestedMeta) -> Result<u64> {
+    let lit: syn::Lit = meta.value()?.parse()?;
+    let syn::Lit::Str(lit) = lit else {
+        return Err(syn::Error::new(
+            lit.span(),
+            "`budget` takes a duration string with its unit: `budget = \"250ms\"`, `budget = \"3s\"`",
+        ));
+    };
+    let duration = humantime::parse_duration(&lit.value()).map_err(|e| {
+        syn::Error::new(
+            lit.span(),
+            format!(
+                "`{}` is not a duration ({e}); write a number and a unit, as in `\"250ms\"`, `\"3s\"` or `\"1m 30s\"`",
+                lit.value()
+            ),
+        )
+    })?;
+    match u64::try_from(duration.as_nanos()) {
+        Ok(0) => Err(syn::Error::new(
+            lit.span(),
+            "a budget of zero puts every call over it; give a positive duration such as `\"250ms\"`",
+        )),
+        Ok(ns) => Ok(ns),
+        Err(_) => Err(syn::Error::new(
+            lit.span(),
+            "this budget does not fit in 584 years of nanoseconds; give a shorter duration",
+        )),
     }
 }
 

@@ -266,8 +266,15 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
     let gate = match plan.returns {
         Returns::Result { .. } => plan.levels[0].max(plan.levels[1]),
         _ => plan.levels[0],
+    };
+    // A call over its budget is recorded at `WARN` at least, whatever its outcome's level.
+    let gate = if opts.budget_ns.is_some() {
+        gate.max(Level::Warn)
+    } else {
+        gate
     }
     .tokens(&k);
+    let budget_ns = opts.budget_ns.unwrap_or(0);
     let mandatory = opts.mandatory;
     let levels = plan.levels.map(|l| l.tokens(&k));
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
@@ -442,7 +449,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                     events: [#(#events),*],
                     levels: [#(#levels),*],
                     mandatory: #mandatory,
-                });
+                }).with_budget_ns(#budget_ns);
             #tail
         }
     }

@@ -6,7 +6,7 @@
 //! - at the end: `output` or `error`, `duration_ns`, and `seq` (taken by the dispatcher).
 //!
 //! Layout of one line:
-//! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..,"where":{..},`
+//! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..[,"budget_ns":..,"over_budget":..],"where":{..},`
 //! `"who":{..},"inputs":{..},"fields":{..},"output":..|"error":..}`
 
 use std::cell::RefCell;
@@ -75,12 +75,18 @@ pub struct CallsiteMeta {
 #[doc(hidden)]
 pub struct Callsite {
     meta: CallsiteMeta,
+    /// `budget = ".."`, in nanoseconds; 0 when the call site has no budget.
+    budget_ns: u64,
     fragments: [OnceLock<Fragments>; 2],
 }
 
 struct Fragments {
     /// `,"event":..,"level":..,"outcome":..,"duration_ns":` per outcome.
     heads: [Box<[u8]>; 4],
+    /// The same for a call over its budget: the level raised to `WARN` at least.
+    heads_over_budget: [Box<[u8]>; 4],
+    /// `,"budget_ns":..,"over_budget":` (empty without a budget).
+    budget: Box<[u8]>,
     /// `,"where":{"service":..,"fn":..` — `where` up to its location.
     where_head: Box<[u8]>,
     /// `,"file":..,"line":..`.
@@ -91,26 +97,54 @@ impl Callsite {
     pub const fn new(meta: CallsiteMeta) -> Self {
         Callsite {
             meta,
+            budget_ns: 0,
             fragments: [OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// Gives the call site a time budget (`#[security_logged(budget = "250ms")]`); 0 is none.
+    pub const fn with_budget_ns(mut self, budget_ns: u64) -> Self {
+        self.budget_ns = budget_ns;
+        self
+    }
+
+    /// The level of a record with `outcome`, over its budget or not.
+    fn level(&self, outcome: Outcome, over_budget: bool) -> Level {
+        let level = self.meta.levels[outcome as usize];
+        if over_budget {
+            level.max(Level::Warn)
+        } else {
+            level
+        }
+    }
+
+    fn head(&self, outcome: Outcome, over_budget: bool) -> Box<[u8]> {
+        let mut b = Vec::with_capacity(96);
+        b.extend_from_slice(b",\"event\":");
+        write_str_limited(&mut b, self.meta.events[outcome as usize], usize::MAX);
+        b.extend_from_slice(b",\"level\":\"");
+        b.extend_from_slice(self.level(outcome, over_budget).as_str().as_bytes());
+        b.extend_from_slice(b"\",\"outcome\":\"");
+        b.extend_from_slice(outcome.as_str().as_bytes());
+        b.extend_from_slice(b"\",\"duration_ns\":");
+        b.into_boxed_slice()
     }
 
     fn fragments(&self, d: &Dispatcher) -> &Fragments {
         self.fragments[d.slot()].get_or_init(|| {
             let (where_head, where_location) = d.where_fragments(&self.meta);
+            let budget = if self.budget_ns == 0 {
+                Box::default()
+            } else {
+                let mut b = b",\"budget_ns\":".to_vec();
+                b.extend_from_slice(itoa::Buffer::new().format(self.budget_ns).as_bytes());
+                b.extend_from_slice(b",\"over_budget\":");
+                b.into_boxed_slice()
+            };
             Fragments {
-                heads: Outcome::ALL.map(|o| {
-                    let i = o as usize;
-                    let mut b = Vec::with_capacity(96);
-                    b.extend_from_slice(b",\"event\":");
-                    write_str_limited(&mut b, self.meta.events[i], usize::MAX);
-                    b.extend_from_slice(b",\"level\":\"");
-                    b.extend_from_slice(self.meta.levels[i].as_str().as_bytes());
-                    b.extend_from_slice(b"\",\"outcome\":\"");
-                    b.extend_from_slice(o.as_str().as_bytes());
-                    b.extend_from_slice(b"\",\"duration_ns\":");
-                    b.into_boxed_slice()
-                }),
+                heads: Outcome::ALL.map(|o| self.head(o, false)),
+                heads_over_budget: Outcome::ALL.map(|o| self.head(o, true)),
+                budget,
                 where_head,
                 where_location,
             }
@@ -373,22 +407,36 @@ impl Invocation {
 
     fn emit(&mut self, outcome: Outcome) {
         self.finished = true;
-        let meta = &self.callsite.meta;
-        if !meta.mandatory && !self.dispatcher.enabled(meta.levels[outcome as usize]) {
+        let duration_ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let callsite = self.callsite;
+        let over_budget = callsite.budget_ns != 0 && duration_ns > callsite.budget_ns;
+        if !callsite.meta.mandatory
+            && !self
+                .dispatcher
+                .enabled(callsite.level(outcome, over_budget))
+        {
             return;
         }
         self.manifest.write(&mut self.buf);
-        let duration_ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let dispatcher = self.dispatcher;
-        let frags = self.callsite.fragments(dispatcher);
+        let frags = callsite.fragments(dispatcher);
+        let head_frag = if over_budget {
+            &frags.heads_over_budget[outcome as usize]
+        } else {
+            &frags.heads[outcome as usize]
+        };
         let (head, body) = self.buf.split_at(self.head_len);
         let (location, where_extra) = (self.location, &self.where_extra);
         dispatcher.emit(|out| {
             out.reserve(head.len() + body.len() + 256);
             out.extend_from_slice(head);
             let seq_at = out.len();
-            out.extend_from_slice(&frags.heads[outcome as usize]);
+            out.extend_from_slice(head_frag);
             out.extend_from_slice(itoa::Buffer::new().format(duration_ns).as_bytes());
+            if !frags.budget.is_empty() {
+                out.extend_from_slice(&frags.budget);
+                out.extend_from_slice(if over_budget { b"true" } else { b"false" });
+            }
             out.extend_from_slice(&frags.where_head);
             match location {
                 None => out.extend_from_slice(&frags.where_location),
