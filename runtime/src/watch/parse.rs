@@ -1,0 +1,331 @@
+//! Fast extraction of the few fields the watcher needs from one record line.
+//!
+//! The record's layout is fixed by `record/` (`{"ts":..,"seq":N,"event":..,"level":..,
+//! "outcome":..,"duration_ns":N[,"budget_ns":N,"over_budget":b][,"usage":..,"units":N],
+//! "where":{..,"fn":..,"file":..,"line":N[,..]}[,"who":{..}],..}`), so a forward scan finds
+//! each field where it must be. Inside a JSON string every `"` is escaped, so a structural
+//! needle such as `"fn":"` cannot be forged by a value. A line whose layout is not recognised
+//! (another format, a record cut short) is skipped: `parse` returns `None`.
+
+use memchr::memchr;
+use memchr::memmem;
+
+/// How a call ended, as the watcher needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Success,
+    Failure,
+    Other,
+}
+
+/// The fields of one record the watcher looks at; strings are borrowed from the line, still
+/// JSON-escaped (they are keys, compared and shown as recorded).
+#[derive(Debug)]
+pub(crate) struct Line<'a> {
+    pub(crate) event: &'a [u8],
+    pub(crate) outcome: Outcome,
+    pub(crate) duration_ns: u64,
+    /// `budget_ns` and `over_budget`, when the handler has a budget.
+    pub(crate) budget: Option<(u64, bool)>,
+    /// `usage` and `units`, when the handler counts usage.
+    pub(crate) usage: Option<(&'a [u8], u64)>,
+    pub(crate) func: &'a [u8],
+    /// Where to look for `who`: just after `where.line`.
+    rest: usize,
+    line: &'a [u8],
+}
+
+/// The caller keys of a record.
+#[derive(Debug, Default)]
+pub(crate) struct Who<'a> {
+    pub(crate) user: Option<&'a [u8]>,
+    pub(crate) tenant: Option<&'a [u8]>,
+    pub(crate) ip: Option<&'a [u8]>,
+}
+
+/// Expects `lit` at `at`; returns the position after it.
+#[inline]
+fn expect(line: &[u8], at: usize, lit: &[u8]) -> Option<usize> {
+    let end = at.checked_add(lit.len())?;
+    (line.get(at..end)? == lit).then_some(end)
+}
+
+/// A JSON string's contents starting at `at` (after its opening quote): up to the first
+/// unescaped `"`. Returns the contents and the position after the closing quote.
+#[inline]
+fn string(line: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let mut from = at;
+    loop {
+        let q = from + memchr(b'"', line.get(from..)?)?;
+        // Count the backslashes before the quote: an odd number escapes it.
+        let mut n = 0;
+        while q > at + n && line[q - 1 - n] == b'\\' {
+            n += 1;
+        }
+        if n % 2 == 0 {
+            return Some((&line[at..q], q + 1));
+        }
+        from = q + 1;
+    }
+}
+
+/// An unsigned integer starting at `at`; returns it and the position after it.
+#[inline]
+fn number(line: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut v: u64 = 0;
+    let mut i = at;
+    while let Some(&b) = line.get(i) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        i += 1;
+    }
+    (i > at).then_some((v, i))
+}
+
+/// Extracts the watched fields of one record line, or `None` if its layout is not a
+/// seclog JSON record's.
+pub(crate) fn parse(line: &[u8]) -> Option<Line<'_>> {
+    let at = expect(line, 0, b"{\"ts\":\"")?;
+    let (_, at) = string(line, at)?;
+    let at = expect(line, at, b",\"seq\":")?;
+    let (_, at) = number(line, at)?;
+    let at = expect(line, at, b",\"event\":\"")?;
+    let (event, at) = string(line, at)?;
+    let at = expect(line, at, b",\"level\":\"")?;
+    let (_, at) = string(line, at)?;
+    let at = expect(line, at, b",\"outcome\":\"")?;
+    let outcome = match line.get(at)? {
+        b's' => Outcome::Success,
+        b'f' => Outcome::Failure,
+        _ => Outcome::Other,
+    };
+    let (_, at) = string(line, at)?;
+    let at = expect(line, at, b",\"duration_ns\":")?;
+    let (duration_ns, mut at) = number(line, at)?;
+    let mut budget = None;
+    if let Some(a) = expect(line, at, b",\"budget_ns\":") {
+        let (b, a) = number(line, a)?;
+        let a = expect(line, a, b",\"over_budget\":")?;
+        let (over, a) = match expect(line, a, b"true") {
+            Some(a) => (true, a),
+            None => (false, expect(line, a, b"false")?),
+        };
+        budget = Some((b, over));
+        at = a;
+    }
+    let mut usage = None;
+    if let Some(a) = expect(line, at, b",\"usage\":\"") {
+        let (name, a) = string(line, a)?;
+        let a = expect(line, a, b",\"units\":")?;
+        let (units, a) = number(line, a)?;
+        usage = Some((name, units));
+        at = a;
+    }
+    let at = expect(line, at, b",\"where\":{")?;
+    // `service`, `version` and `host` come first: strings, so the needle cannot be forged.
+    let at = at + memmem::find(line.get(at..)?, b"\"fn\":\"")? + 6;
+    let (func, at) = string(line, at)?;
+    let at = expect(line, at, b",\"file\":\"")?;
+    let (_, at) = string(line, at)?;
+    let at = expect(line, at, b",\"line\":")?;
+    let (_, rest) = number(line, at)?;
+    Some(Line {
+        event,
+        outcome,
+        duration_ns,
+        budget,
+        usage,
+        func,
+        rest,
+        line,
+    })
+}
+
+/// Skips one JSON value starting at `at`; returns the position after it. Bounded by the line.
+fn skip_value(line: &[u8], at: usize) -> Option<usize> {
+    match *line.get(at)? {
+        b'"' => string(line, at + 1).map(|(_, a)| a),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match *line.get(i)? {
+                    b'"' => {
+                        i = string(line, i + 1)?.1;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let mut i = at;
+            while let Some(&b) = line.get(i) {
+                if matches!(b, b',' | b'}' | b']') {
+                    break;
+                }
+                i += 1;
+            }
+            Some(i)
+        }
+    }
+}
+
+impl<'a> Line<'a> {
+    /// The record's `who` keys (looked up only when a rule needs them), and where the
+    /// record's body starts after it.
+    pub(crate) fn who(&self) -> (Who<'a>, usize) {
+        let line = self.line;
+        let mut at = self.rest;
+        // Members the context adds to `where` (`"lambda":{..}`) come before its closing brace.
+        while let Some(a) = expect(line, at, b",\"") {
+            let Some((_, a)) = string(line, a) else {
+                return (Who::default(), line.len());
+            };
+            let Some(a) = expect(line, a, b":").and_then(|a| skip_value(line, a)) else {
+                return (Who::default(), line.len());
+            };
+            at = a;
+        }
+        let Some(at) = expect(line, at, b"}") else {
+            return (Who::default(), line.len());
+        };
+        let Some(mut a) = expect(line, at, b",\"who\":{") else {
+            return (Who::default(), at);
+        };
+        let mut who = Who::default();
+        loop {
+            let Some(k) = expect(line, a, b"\"") else {
+                break;
+            };
+            let Some((key, k)) = string(line, k) else {
+                break;
+            };
+            let Some(v) = expect(line, k, b":") else {
+                break;
+            };
+            let slot = match key {
+                b"user" => &mut who.user,
+                b"tenant" => &mut who.tenant,
+                b"ip" => &mut who.ip,
+                _ => {
+                    let Some(end) = skip_value(line, v) else {
+                        break;
+                    };
+                    match expect(line, end, b",") {
+                        Some(n) => {
+                            a = n;
+                            continue;
+                        }
+                        None => {
+                            a = end;
+                            break;
+                        }
+                    }
+                }
+            };
+            let Some((value, end)) = expect(line, v, b"\"").and_then(|v| string(line, v)) else {
+                break;
+            };
+            *slot = Some(value);
+            match expect(line, end, b",") {
+                Some(n) => a = n,
+                None => {
+                    a = end;
+                    break;
+                }
+            }
+        }
+        (who, a)
+    }
+
+    /// The user of a failed or successful login: `who.user`, else the attempted name a login
+    /// helper records (`fields.attempted_user`), else an input named `username`.
+    pub(crate) fn login_user(&self, who: &Who<'a>, body: usize) -> Option<&'a [u8]> {
+        if who.user.is_some() {
+            return who.user;
+        }
+        let rest = self.line.get(body..)?;
+        for needle in [&b"\"attempted_user\":\""[..], b"\"username\":\""] {
+            if let Some(i) = memmem::find(rest, needle) {
+                return string(rest, i + needle.len()).map(|(s, _)| s);
+            }
+        }
+        None
+    }
+
+    /// Whether the record says the login named a user that does not exist
+    /// (`fields.unknown_user = true`).
+    pub(crate) fn unknown_user(&self, body: usize) -> bool {
+        self.line
+            .get(body..)
+            .is_some_and(|rest| memmem::find(rest, b"\"unknown_user\":true").is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &[u8] = br#"{"ts":"2026-11-22T12:00:00.000000123Z","seq":7,"event":"authn_login_fail","level":"WARN","outcome":"failure","duration_ns":52311,"budget_ns":250000000,"over_budget":false,"where":{"service":"shop","version":"0.3.1","host":"web-1","pid":311,"fn":"shop::auth::login","file":"src/auth.rs","line":17},"who":{"user":"alice","roles":["a","b"],"ip":"203.0.113.7","user_agent":"curl/8.5.0"},"inputs":{"req":{"username":"alice","password":"[REDACTED]"}},"error":{"BadCredentials":null}}"#;
+
+    #[test]
+    fn extracts_the_watched_fields() {
+        let l = parse(LINE).unwrap();
+        assert_eq!(l.event, b"authn_login_fail");
+        assert_eq!(l.outcome, Outcome::Failure);
+        assert_eq!(l.duration_ns, 52311);
+        assert_eq!(l.budget, Some((250_000_000, false)));
+        assert_eq!(l.usage, None);
+        assert_eq!(l.func, b"shop::auth::login");
+        let (who, body) = l.who();
+        assert_eq!(who.user, Some(&b"alice"[..]));
+        assert_eq!(who.ip, Some(&b"203.0.113.7"[..]));
+        assert_eq!(who.tenant, None);
+        assert!(LINE[body..].starts_with(b"},\"inputs\""));
+        assert!(!l.unknown_user(body));
+    }
+
+    #[test]
+    fn usage_lambda_and_fallback_user() {
+        let line = br#"{"ts":"x","seq":1,"event":"authn_login_fail","level":"WARN","outcome":"failure","duration_ns":5,"usage":"reports.export","units":12,"where":{"service":"s","version":"v","host":"h","pid":1,"fn":"a::b","file":"f.rs","line":3,"lambda":{"function":"x}\"{","cold_start":true}},"fields":{"attempted_user":"bob","unknown_user":true}}"#;
+        let l = parse(line).unwrap();
+        assert_eq!(l.usage, Some((&b"reports.export"[..], 12)));
+        let (who, body) = l.who();
+        assert!(who.user.is_none());
+        assert_eq!(l.login_user(&who, body), Some(&b"bob"[..]));
+        assert!(l.unknown_user(body));
+    }
+
+    #[test]
+    fn a_value_cannot_forge_a_field() {
+        let line = br#"{"ts":"x","seq":1,"event":"e","level":"INFO","outcome":"success","duration_ns":5,"where":{"service":"\",\"fn\":\"forged","version":"v","host":"h","pid":1,"fn":"real","file":"f.rs","line":3},"who":{"user":"a\"b"}}"#;
+        let l = parse(line).unwrap();
+        assert_eq!(l.func, b"real");
+        assert_eq!(l.who().0.user, Some(&br#"a\"b"#[..]));
+    }
+
+    #[test]
+    fn other_layouts_are_skipped() {
+        for line in [
+            &b""[..],
+            b"{}",
+            b"not json",
+            br#"{"@timestamp":"x","event":{"action":"a"}}"#,
+            &LINE[..LINE.len() / 2],
+            &LINE[..60],
+        ] {
+            assert!(parse(line).is_none(), "{}", String::from_utf8_lossy(line));
+        }
+    }
+}
