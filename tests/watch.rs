@@ -55,6 +55,11 @@ fn export(pause_ms: u64) -> u64 {
     pause_ms
 }
 
+#[security_logged(usage = "reports.export", units = rows)]
+fn export_rows(rows: u32) -> u32 {
+    rows
+}
+
 fn from_ip<R>(ip: &str, f: impl FnOnce() -> R) -> R {
     let ip: IpAddr = ip.parse().unwrap();
     context::scope_sync(Caller::new().with_ip(ip), f)
@@ -77,7 +82,8 @@ fn watching_through_the_pipeline() {
         .rules(
             Rules::default()
                 .brute_force(3, Duration::from_secs(60))
-                .credential_stuffing(5, Duration::from_secs(60)),
+                .credential_stuffing(5, Duration::from_secs(60))
+                .quota("reports.export", 100, Duration::from_secs(60)),
         )
         .on_alert(move |a| seen2.lock().unwrap().push(a.clone()))
         .summary_interval(Duration::from_millis(300))
@@ -133,6 +139,35 @@ fn watching_through_the_pipeline() {
     let rules: Vec<&str> = seen.lock().unwrap().iter().map(|a| a.rule).collect();
     assert_eq!(rules, ["brute_force", "success_after_fail", "credential_stuffing"]);
 
+    // Usage: the record carries it, the query counts it, a quota alerts once per window.
+    let acme = || Caller::new().with_user("carol").with_tenant("acme");
+    context::scope_sync(acme(), || export_rows(60));
+    settle();
+    let rec = sink.of("report.export");
+    assert!(rec.is_empty());
+    let rows: Vec<Value> = sink
+        .records()
+        .into_iter()
+        .filter(|r| r["usage"] == "reports.export")
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["units"], 60);
+    assert_eq!(seclog::watch::usage("reports.export", "acme", "carol"), 60);
+    assert_eq!(seclog::watch::usage("reports.export", "acme", "dan"), 0);
+    assert!(sink.of("excess_rate_limit_exceeded").is_empty());
+    context::scope_sync(acme(), || export_rows(41));
+    context::scope_sync(acme(), || export_rows(1));
+    settle();
+    assert_eq!(seclog::watch::usage("reports.export", "acme", "carol"), 102);
+    let over = sink.of("excess_rate_limit_exceeded");
+    assert_eq!(over.len(), 1, "{over:?}");
+    let f = &over[0]["fields"];
+    assert_eq!(
+        (&f["rule"], &f["user"], &f["tenant"], &f["usage"]),
+        (&"quota".into(), &"carol".into(), &"acme".into(), &"reports.export".into())
+    );
+    assert_eq!((&f["count"], &f["limit"], &f["window_s"]), (&101.into(), &100.into(), &60.into()));
+
     // Summaries come every interval, even with no record to wake the writer.
     export(0);
     export(10);
@@ -162,6 +197,10 @@ fn watching_through_the_pipeline() {
     let last = perf.last().unwrap();
     assert!(last["fields"]["fn"].as_str().unwrap().ends_with("::export"));
     assert_eq!(last["fields"]["count"], 1);
+    let usage = sink.of("seclog.usage");
+    let f = &usage.iter().find(|r| r["fields"]["user"] == "carol").unwrap()["fields"];
+    assert_eq!((&f["usage"], &f["tenant"]), (&"reports.export".into(), &"acme".into()));
+    assert_eq!((&f["calls"], &f["units"]), (&3.into(), &102.into()));
     // Every record has its own seq; alerts are ordinary records.
     let all = sink.records();
     let mut seqs: Vec<u64> = all.iter().map(|r| r["seq"].as_u64().unwrap()).collect();

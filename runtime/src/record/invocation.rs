@@ -6,7 +6,7 @@
 //! - at the end: `output` or `error`, `duration_ns`, and `seq` (taken by the dispatcher).
 //!
 //! Layout of one line:
-//! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..[,"budget_ns":..,"over_budget":..],"where":{..},`
+//! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..[,"budget_ns":..,"over_budget":..][,"usage":..,"units":..],"where":{..},`
 //! `"who":{..},"inputs":{..},"fields":{..},"output":..|"error":..}`
 
 use std::cell::RefCell;
@@ -77,6 +77,8 @@ pub struct Callsite {
     meta: CallsiteMeta,
     /// `budget = ".."`, in nanoseconds; 0 when the call site has no budget.
     budget_ns: u64,
+    /// `usage = ".."`; empty when the call site counts no usage.
+    usage: &'static str,
     fragments: [OnceLock<Fragments>; 2],
 }
 
@@ -87,6 +89,8 @@ struct Fragments {
     heads_over_budget: [Box<[u8]>; 4],
     /// `,"budget_ns":..,"over_budget":` (empty without a budget).
     budget: Box<[u8]>,
+    /// `,"usage":..,"units":` (empty without a usage).
+    usage: Box<[u8]>,
     /// `,"where":{"service":..,"fn":..` — `where` up to its location.
     where_head: Box<[u8]>,
     /// `,"file":..,"line":..`.
@@ -98,6 +102,7 @@ impl Callsite {
         Callsite {
             meta,
             budget_ns: 0,
+            usage: "",
             fragments: [OnceLock::new(), OnceLock::new()],
         }
     }
@@ -105,6 +110,12 @@ impl Callsite {
     /// Gives the call site a time budget (`#[security_logged(budget = "250ms")]`); 0 is none.
     pub const fn with_budget_ns(mut self, budget_ns: u64) -> Self {
         self.budget_ns = budget_ns;
+        self
+    }
+
+    /// Counts every call under `usage` (`#[security_logged(usage = "..")]`).
+    pub const fn with_usage(mut self, usage: &'static str) -> Self {
+        self.usage = usage;
         self
     }
 
@@ -141,7 +152,16 @@ impl Callsite {
                 b.extend_from_slice(b",\"over_budget\":");
                 b.into_boxed_slice()
             };
+            let usage = if self.usage.is_empty() {
+                Box::default()
+            } else {
+                let mut b = b",\"usage\":".to_vec();
+                write_str_limited(&mut b, self.usage, usize::MAX);
+                b.extend_from_slice(b",\"units\":");
+                b.into_boxed_slice()
+            };
             Fragments {
+                usage,
                 heads: Outcome::ALL.map(|o| self.head(o, false)),
                 heads_over_budget: Outcome::ALL.map(|o| self.head(o, true)),
                 budget,
@@ -218,6 +238,8 @@ pub struct Invocation {
     location: Option<&'static Location<'static>>,
     /// The redactions made in this record.
     manifest: Manifest,
+    /// Units of the call site's usage this call counts (`units = ..`, default 1).
+    units: u64,
 }
 
 impl Invocation {
@@ -240,7 +262,13 @@ impl Invocation {
             where_extra: None,
             location: None,
             manifest,
+            units: 1,
         }
+    }
+
+    /// Sets the units of the call site's usage this call counts (`units = ..`).
+    pub fn set_units(&mut self, units: u64) {
+        self.units = units;
     }
 
     /// Like [`start`](Self::start), recording `location` as `where.file` / `where.line`.
@@ -426,7 +454,7 @@ impl Invocation {
             &frags.heads[outcome as usize]
         };
         let (head, body) = self.buf.split_at(self.head_len);
-        let (location, where_extra) = (self.location, &self.where_extra);
+        let (location, where_extra, units) = (self.location, &self.where_extra, self.units);
         dispatcher.emit(|out| {
             out.reserve(head.len() + body.len() + 256);
             out.extend_from_slice(head);
@@ -436,6 +464,10 @@ impl Invocation {
             if !frags.budget.is_empty() {
                 out.extend_from_slice(&frags.budget);
                 out.extend_from_slice(if over_budget { b"true" } else { b"false" });
+            }
+            if !frags.usage.is_empty() {
+                out.extend_from_slice(&frags.usage);
+                out.extend_from_slice(itoa::Buffer::new().format(units).as_bytes());
             }
             out.extend_from_slice(&frags.where_head);
             match location {
@@ -490,3 +522,27 @@ pub(crate) fn write_location(buf: &mut Vec<u8>, file: &str, line: u32) {
     buf.extend_from_slice(b"\",\"line\":");
     buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
 }
+
+/// The units of `#[security_logged(usage = "..", units = <expr>)]`: any unsigned integer.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`units` takes an unsigned integer, not `{Self}`",
+    label = "not an unsigned integer (u8, u16, u32, u64, u128, usize)",
+    note = "convert it, e.g. `units = u64::try_from(n).unwrap_or(0)`"
+)]
+pub trait Units {
+    /// The value as `u64` (saturating).
+    fn units(self) -> u64;
+}
+
+macro_rules! units {
+    ($($t:ty),*) => {$(
+        impl Units for $t {
+            #[inline]
+            fn units(self) -> u64 {
+                u64::try_from(self).unwrap_or(u64::MAX)
+            }
+        }
+    )*};
+}
+units!(u8, u16, u32, u64, u128, usize);
