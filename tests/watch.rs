@@ -46,7 +46,11 @@ impl Memory {
 
 #[security_logged(event = "authn_login", who = user)]
 fn login(user: &str, ok: bool) -> Result<u32, String> {
-    if ok { Ok(1) } else { Err("bad credentials".into()) }
+    if ok {
+        Ok(1)
+    } else {
+        Err("bad credentials".into())
+    }
 }
 
 #[security_logged(event = "report.export", budget = "5ms")]
@@ -137,7 +141,10 @@ fn watching_through_the_pipeline() {
 
     // The callback saw the same alerts, in order.
     let rules: Vec<&str> = seen.lock().unwrap().iter().map(|a| a.rule).collect();
-    assert_eq!(rules, ["brute_force", "success_after_fail", "credential_stuffing"]);
+    assert_eq!(
+        rules,
+        ["brute_force", "success_after_fail", "credential_stuffing"]
+    );
 
     // Usage: the record carries it, the query counts it, a quota alerts once per window.
     let acme = || Caller::new().with_user("carol").with_tenant("acme");
@@ -164,9 +171,17 @@ fn watching_through_the_pipeline() {
     let f = &over[0]["fields"];
     assert_eq!(
         (&f["rule"], &f["user"], &f["tenant"], &f["usage"]),
-        (&"quota".into(), &"carol".into(), &"acme".into(), &"reports.export".into())
+        (
+            &"quota".into(),
+            &"carol".into(),
+            &"acme".into(),
+            &"reports.export".into()
+        )
     );
-    assert_eq!((&f["count"], &f["limit"], &f["window_s"]), (&101.into(), &100.into(), &60.into()));
+    assert_eq!(
+        (&f["count"], &f["limit"], &f["window_s"]),
+        (&101.into(), &100.into(), &60.into())
+    );
 
     // Summaries come every interval, even with no record to wake the writer.
     export(0);
@@ -188,7 +203,10 @@ fn watching_through_the_pipeline() {
         f["p99_ns"].as_u64().unwrap(),
         f["max_ns"].as_u64().unwrap(),
     );
-    assert!(p50 < 5_000_000 && p99 >= 10_000_000 && max >= 10_000_000, "{f}");
+    assert!(
+        p50 < 5_000_000 && p99 >= 10_000_000 && max >= 10_000_000,
+        "{f}"
+    );
 
     // The last summaries when the guard is dropped.
     export(1);
@@ -198,8 +216,14 @@ fn watching_through_the_pipeline() {
     assert!(last["fields"]["fn"].as_str().unwrap().ends_with("::export"));
     assert_eq!(last["fields"]["count"], 1);
     let usage = sink.of("seclog.usage");
-    let f = &usage.iter().find(|r| r["fields"]["user"] == "carol").unwrap()["fields"];
-    assert_eq!((&f["usage"], &f["tenant"]), (&"reports.export".into(), &"acme".into()));
+    let f = &usage
+        .iter()
+        .find(|r| r["fields"]["user"] == "carol")
+        .unwrap()["fields"];
+    assert_eq!(
+        (&f["usage"], &f["tenant"]),
+        (&"reports.export".into(), &"acme".into())
+    );
     assert_eq!((&f["calls"], &f["units"]), (&3.into(), &102.into()));
     // Every record has its own seq; alerts are ordinary records.
     let all = sink.records();

@@ -44,10 +44,16 @@ fn brute_force_fires_at_its_threshold_once_per_window() {
     let mut w = Watcher::new(Rules::none().brute_force(5, MIN), Duration::from_secs(3600));
     let t0 = Instant::now();
     for i in 0..4 {
-        w.observe(&login_fail("alice", "203.0.113.7"), t0 + Duration::from_secs(i));
+        w.observe(
+            &login_fail("alice", "203.0.113.7"),
+            t0 + Duration::from_secs(i),
+        );
     }
     assert!(w.take_alerts().is_empty(), "4 failures are short of 5");
-    w.observe(&login_fail("alice", "203.0.113.7"), t0 + Duration::from_secs(4));
+    w.observe(
+        &login_fail("alice", "203.0.113.7"),
+        t0 + Duration::from_secs(4),
+    );
     let a = w.take_alerts();
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].rule, "brute_force");
@@ -57,18 +63,27 @@ fn brute_force_fires_at_its_threshold_once_per_window() {
     assert_eq!(a[0].window, MIN);
     // More failures in the cool-down: no second alert.
     for i in 5..20 {
-        w.observe(&login_fail("alice", "203.0.113.7"), t0 + Duration::from_secs(i));
+        w.observe(
+            &login_fail("alice", "203.0.113.7"),
+            t0 + Duration::from_secs(i),
+        );
     }
     assert!(w.take_alerts().is_empty());
     // Other users are counted apart.
     for _ in 0..4 {
-        w.observe(&login_fail("bob", "203.0.113.8"), t0 + Duration::from_secs(21));
+        w.observe(
+            &login_fail("bob", "203.0.113.8"),
+            t0 + Duration::from_secs(21),
+        );
     }
     assert!(w.take_alerts().is_empty());
     // After the cool-down, a new run alerts again.
     let later = t0 + Duration::from_secs(200);
     for i in 0..5 {
-        w.observe(&login_fail("alice", "203.0.113.7"), later + Duration::from_secs(i));
+        w.observe(
+            &login_fail("alice", "203.0.113.7"),
+            later + Duration::from_secs(i),
+        );
     }
     assert_eq!(alerts_of(&w.take_alerts(), "brute_force").len(), 1);
 }
@@ -79,7 +94,10 @@ fn failures_spread_wider_than_the_window_do_not_alert() {
     let t0 = Instant::now();
     for i in 0..20 {
         // One failure every 40 s: at most 2 in any minute, and at most 3 in the sliding sum.
-        w.observe(&login_fail("carol", "198.51.100.1"), t0 + Duration::from_secs(40 * i));
+        w.observe(
+            &login_fail("carol", "198.51.100.1"),
+            t0 + Duration::from_secs(40 * i),
+        );
     }
     assert!(w.take_alerts().is_empty());
 }
@@ -94,13 +112,22 @@ fn success_after_failures_is_recorded_once() {
     w.observe(&login_fail("dave", "192.0.2.1"), t0);
     w.observe(&login_ok("dave", "192.0.2.1"), t0 + Duration::from_secs(1));
     assert!(w.take_alerts().is_empty(), "one failure is short of 2");
-    w.observe(&login_fail("dave", "192.0.2.1"), t0 + Duration::from_secs(2));
-    w.observe(&login_fail("dave", "192.0.2.1"), t0 + Duration::from_secs(3));
+    w.observe(
+        &login_fail("dave", "192.0.2.1"),
+        t0 + Duration::from_secs(2),
+    );
+    w.observe(
+        &login_fail("dave", "192.0.2.1"),
+        t0 + Duration::from_secs(3),
+    );
     w.observe(&login_ok("dave", "192.0.2.1"), t0 + Duration::from_secs(4));
     let a = w.take_alerts();
     assert_eq!(a.len(), 1, "{a:?}");
     assert_eq!(a[0].event, "authn_login_successafterfail");
-    assert_eq!((a[0].key, a[0].value.as_str(), a[0].count), ("user", "dave", 2));
+    assert_eq!(
+        (a[0].key, a[0].value.as_str(), a[0].count),
+        ("user", "dave", 2)
+    );
     // The failures are forgotten by the success.
     w.observe(&login_ok("dave", "192.0.2.1"), t0 + Duration::from_secs(5));
     assert!(w.take_alerts().is_empty());
@@ -155,7 +182,10 @@ fn failures_for_users_that_do_not_exist_count_double() {
     for u in 0..9 {
         w.observe(&unknown(&format!("ghost{u}")), t0);
     }
-    assert!(w.take_alerts().is_empty(), "9 unknown users are short of 10");
+    assert!(
+        w.take_alerts().is_empty(),
+        "9 unknown users are short of 10"
+    );
     w.observe(&unknown("ghost9"), t0);
     let a = w.take_alerts();
     assert_eq!(a.len(), 1, "{a:?}");
@@ -166,13 +196,17 @@ fn failures_for_users_that_do_not_exist_count_double() {
 #[test]
 fn a_failure_spike_is_measured_against_the_events_baseline() {
     let mut w = Watcher::new(
-        Rules::none()
-            .failure_spike(4.0, MIN)
-            .failure_spike_min(10),
+        Rules::none().failure_spike(4.0, MIN).failure_spike_min(10),
         Duration::from_secs(3600),
     );
     let t0 = Instant::now();
-    let fail = line("orders.create", "failure", "shop::orders::create", 1_000, "");
+    let fail = line(
+        "orders.create",
+        "failure",
+        "shop::orders::create",
+        1_000,
+        "",
+    );
     // Five windows of 6 failures: the baseline.
     for win in 0..5u64 {
         for i in 0..6 {
@@ -206,7 +240,15 @@ fn latency_drift_against_the_handlers_baseline_p95() {
         Duration::from_secs(60),
     );
     let t0 = Instant::now();
-    let call = |ms: u64| line("report.export", "success", "shop::reports::export", ms * 1_000_000, "");
+    let call = |ms: u64| {
+        line(
+            "report.export",
+            "success",
+            "shop::reports::export",
+            ms * 1_000_000,
+            "",
+        )
+    };
     for i in 0..20 {
         w.observe(&call(250 + i), t0);
     }
@@ -230,7 +272,10 @@ fn latency_drift_against_the_handlers_baseline_p95() {
     let a = w.take_alerts();
     assert_eq!(a.len(), 1, "{a:?}");
     assert_eq!(a[0].rule, "perf_drift");
-    assert_eq!((a[0].key, a[0].value.as_str()), ("fn", "shop::reports::export"));
+    assert_eq!(
+        (a[0].key, a[0].value.as_str()),
+        ("fn", "shop::reports::export")
+    );
     assert_eq!(a[0].count, 20);
     let p95 = a[0].p95_ns.unwrap();
     assert!((2_450_000_000..=2_550_000_000).contains(&p95), "{p95}");
@@ -295,11 +340,17 @@ fn a_flood_of_distinct_keys_stays_bounded_and_the_heavy_hitters_are_found() {
         );
         if (500_000..540_000).contains(&i) && i % 200 == 100 {
             // One attempt every 2 s for 400 s, each at another user, from one IP ...
-            w.observe(&login_fail(&format!("victim{}", i / 200 % 200), "203.0.113.99"), now);
+            w.observe(
+                &login_fail(&format!("victim{}", i / 200 % 200), "203.0.113.99"),
+                now,
+            );
         }
         if (200_000..210_000).contains(&i) && i % 200 == 7 {
             // ... and 50 attempts at one account, from as many addresses.
-            w.observe(&login_fail("admin", &format!("192.0.2.{}", i / 200 % 250)), now);
+            w.observe(
+                &login_fail("admin", &format!("192.0.2.{}", i / 200 % 250)),
+                now,
+            );
         }
         if i % 100_000 == 0 {
             peak = peak.max(w.memory_bytes());

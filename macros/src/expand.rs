@@ -279,9 +279,10 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
     // Usage is billing data: recorded whatever the level filter says.
     let mandatory = opts.mandatory || opts.usage.is_some();
     let usage = opts.usage.as_ref().map(|u| quote!(.with_usage(#u)));
-    let units = opts.units.as_ref().map(|e| {
-        quote_spanned!(e.span()=> #inv.set_units(#k::__private::Units::units(#e));)
-    });
+    let units = opts
+        .units
+        .as_ref()
+        .map(|e| quote_spanned!(e.span()=> #inv.set_units(#k::__private::Units::units(#e));));
     let levels = plan.levels.map(|l| l.tokens(&k));
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
     let file = quote_spanned!(sig.ident.span()=> ::core::file!());

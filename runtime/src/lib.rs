@@ -45,8 +45,8 @@ mod record;
 pub mod redact;
 mod setup;
 pub mod sink;
-pub mod watch;
 pub mod testing;
+pub mod watch;
 mod what;
 mod who;
 

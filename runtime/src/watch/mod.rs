@@ -609,7 +609,8 @@ macro_rules! callsite {
 }
 
 fn secs(d: Duration) -> u64 {
-    d.as_secs().max(u64::from(d.subsec_nanos() > 0 && d.as_secs() == 0))
+    d.as_secs()
+        .max(u64::from(d.subsec_nanos() > 0 && d.as_secs() == 0))
 }
 
 /// Writes what the watcher found as records, and hands alerts to the callbacks.

@@ -7,8 +7,18 @@
 //! needle such as `"fn":"` cannot be forged by a value. A line whose layout is not recognised
 //! (another format, a record cut short) is skipped: `parse` returns `None`.
 
+use std::sync::OnceLock;
+
 use memchr::memchr;
-use memchr::memmem;
+use memchr::memmem::Finder;
+
+/// A searcher built once: building one per search costs more than the search.
+fn finder(
+    cell: &'static OnceLock<Finder<'static>>,
+    needle: &'static [u8],
+) -> &'static Finder<'static> {
+    cell.get_or_init(|| Finder::new(needle))
+}
 
 /// How a call ended, as the watcher needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +40,7 @@ pub(crate) struct Line<'a> {
     /// `usage` and `units`, when the handler counts usage.
     pub(crate) usage: Option<(&'a [u8], u64)>,
     pub(crate) func: &'a [u8],
-    /// Where to look for `who`: just after `where.line`.
+    /// Where to look for `who`: just after `where.fn`.
     rest: usize,
     line: &'a [u8],
 }
@@ -54,6 +64,20 @@ fn expect(line: &[u8], at: usize, lit: &[u8]) -> Option<usize> {
 /// unescaped `"`. Returns the contents and the position after the closing quote.
 #[inline]
 fn string(line: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    // The strings looked at are short (names, levels, addresses): a plain loop beats
+    // setting up a vector search; longer ones go to `memchr`.
+    let rest = line.get(at..)?;
+    for (i, &b) in rest.iter().take(48).enumerate() {
+        match b {
+            b'"' => return Some((&rest[..i], at + i + 1)),
+            b'\\' => return string_slow(line, at),
+            _ => {}
+        }
+    }
+    string_slow(line, at)
+}
+
+fn string_slow(line: &[u8], at: usize) -> Option<(&[u8], usize)> {
     let mut from = at;
     loop {
         let q = from + memchr(b'"', line.get(from..)?)?;
@@ -69,39 +93,60 @@ fn string(line: &[u8], at: usize) -> Option<(&[u8], usize)> {
     }
 }
 
-/// An unsigned integer starting at `at`; returns it and the position after it.
+/// An unsigned integer starting at `at` (at most 19 digits, so it cannot overflow); returns
+/// it and the position after it.
 #[inline]
 fn number(line: &[u8], at: usize) -> Option<(u64, usize)> {
+    let digits = line.get(at..)?;
     let mut v: u64 = 0;
-    let mut i = at;
-    while let Some(&b) = line.get(i) {
-        if !b.is_ascii_digit() {
-            break;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-        i += 1;
+    let mut n = 0;
+    while n < digits.len().min(19) && digits[n].is_ascii_digit() {
+        v = v * 10 + u64::from(digits[n] - b'0');
+        n += 1;
     }
-    (i > at).then_some((v, i))
+    (n > 0 && !digits.get(n).is_some_and(u8::is_ascii_digit)).then_some((v, at + n))
+}
+
+/// Skips a value of known spellings: `first` byte picks the length; the closing quote must
+/// follow. Returns the position after the quote.
+#[inline]
+fn known(line: &[u8], at: usize, len_of: impl Fn(u8) -> usize) -> Option<usize> {
+    let len = len_of(*line.get(at)?);
+    match line.get(at + len) {
+        Some(b'"') if len > 0 => Some(at + len + 1),
+        _ => string(line, at).map(|(_, a)| a),
+    }
 }
 
 /// Extracts the watched fields of one record line, or `None` if its layout is not a
 /// seclog JSON record's.
 pub(crate) fn parse(line: &[u8]) -> Option<Line<'_>> {
     let at = expect(line, 0, b"{\"ts\":\"")?;
-    let (_, at) = string(line, at)?;
+    // `ts` has a fixed length (`2026-11-22T12:00:00.000000123Z`): skip it when it does.
+    let at = match line.get(at + 30..at + 32) {
+        Some(b"\",") if line[at + 29] == b'Z' => at + 31,
+        _ => string(line, at)?.1,
+    };
     let at = expect(line, at, b",\"seq\":")?;
     let (_, at) = number(line, at)?;
     let at = expect(line, at, b",\"event\":\"")?;
     let (event, at) = string(line, at)?;
     let at = expect(line, at, b",\"level\":\"")?;
-    let (_, at) = string(line, at)?;
+    // TRACE DEBUG INFO WARN ERROR CRITICAL
+    let at = known(line, at, |b| match b {
+        b'T' | b'D' | b'E' => 5,
+        b'I' | b'W' => 4,
+        b'C' => 8,
+        _ => 0,
+    })?;
     let at = expect(line, at, b",\"outcome\":\"")?;
-    let outcome = match line.get(at)? {
-        b's' => Outcome::Success,
-        b'f' => Outcome::Failure,
-        _ => Outcome::Other,
+    let (outcome, len) = match line.get(at)? {
+        b's' => (Outcome::Success, 7),
+        b'f' => (Outcome::Failure, 7),
+        b'p' => (Outcome::Other, 5),
+        _ => (Outcome::Other, 9),
     };
-    let (_, at) = string(line, at)?;
+    let at = known(line, at, |_| len)?;
     let at = expect(line, at, b",\"duration_ns\":")?;
     let (duration_ns, mut at) = number(line, at)?;
     let mut budget = None;
@@ -124,13 +169,12 @@ pub(crate) fn parse(line: &[u8]) -> Option<Line<'_>> {
         at = a;
     }
     let at = expect(line, at, b",\"where\":{")?;
-    // `service`, `version` and `host` come first: strings, so the needle cannot be forged.
-    let at = at + memmem::find(line.get(at..)?, b"\"fn\":\"")? + 6;
-    let (func, at) = string(line, at)?;
-    let at = expect(line, at, b",\"file\":\"")?;
-    let (_, at) = string(line, at)?;
-    let at = expect(line, at, b",\"line\":")?;
-    let (_, rest) = number(line, at)?;
+    // `service`, `version`, `host` (strings, so the needle cannot be forged) and `pid` come
+    // first: one vector search, bounded to what they can take.
+    static FN: OnceLock<Finder<'static>> = OnceLock::new();
+    let f = finder(&FN, b",\"fn\":\"");
+    let at = at + f.find(line.get(at..)?)? + f.needle().len();
+    let (func, rest) = string(line, at)?;
     Some(Line {
         event,
         outcome,
@@ -186,7 +230,14 @@ impl<'a> Line<'a> {
     /// record's body starts after it.
     pub(crate) fn who(&self) -> (Who<'a>, usize) {
         let line = self.line;
-        let mut at = self.rest;
+        let Some(mut at) = expect(line, self.rest, b",\"file\":\"")
+            .and_then(|a| string(line, a))
+            .and_then(|(_, a)| expect(line, a, b",\"line\":"))
+            .and_then(|a| number(line, a))
+            .map(|(_, a)| a)
+        else {
+            return (Who::default(), line.len());
+        };
         // Members the context adds to `where` (`"lambda":{..}`) come before its closing brace.
         while let Some(a) = expect(line, at, b",\"") {
             let Some((_, a)) = string(line, a) else {
@@ -256,9 +307,14 @@ impl<'a> Line<'a> {
             return who.user;
         }
         let rest = self.line.get(body..)?;
-        for needle in [&b"\"attempted_user\":\""[..], b"\"username\":\""] {
-            if let Some(i) = memmem::find(rest, needle) {
-                return string(rest, i + needle.len()).map(|(s, _)| s);
+        static ATTEMPTED: OnceLock<Finder<'static>> = OnceLock::new();
+        static USERNAME: OnceLock<Finder<'static>> = OnceLock::new();
+        for f in [
+            finder(&ATTEMPTED, b"\"attempted_user\":\""),
+            finder(&USERNAME, b"\"username\":\""),
+        ] {
+            if let Some(i) = f.find(rest) {
+                return string(rest, i + f.needle().len()).map(|(s, _)| s);
             }
         }
         None
@@ -267,9 +323,12 @@ impl<'a> Line<'a> {
     /// Whether the record says the login named a user that does not exist
     /// (`fields.unknown_user = true`).
     pub(crate) fn unknown_user(&self, body: usize) -> bool {
-        self.line
-            .get(body..)
-            .is_some_and(|rest| memmem::find(rest, b"\"unknown_user\":true").is_some())
+        self.line.get(body..).is_some_and(|rest| {
+            static UNKNOWN: OnceLock<Finder<'static>> = OnceLock::new();
+            finder(&UNKNOWN, b"\"unknown_user\":true")
+                .find(rest)
+                .is_some()
+        })
     }
 }
 

@@ -126,7 +126,8 @@ impl Perf {
                         let cooled = h.alerted.is_none_or(|t| now.duration_since(t) >= cooldown);
                         if p95 as f64 > d.factor * base && cooled {
                             h.alerted = Some(now);
-                            let mut a = Alert::new("perf_drift", "seclog.alert", "fn", h.name.as_bytes());
+                            let mut a =
+                                Alert::new("perf_drift", "seclog.alert", "fn", h.name.as_bytes());
                             a.count = count;
                             a.window = interval;
                             a.first_seen = start;

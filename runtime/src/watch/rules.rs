@@ -117,7 +117,9 @@ impl Auth {
             (None, None) => None,
         };
         let users = user_window.map(|w| Windowed::new(w, now));
-        let ips = rules.credential_stuffing.map(|(_, w)| Windowed::new(w, now));
+        let ips = rules
+            .credential_stuffing
+            .map(|(_, w)| Windowed::new(w, now));
         if users.is_none() && ips.is_none() {
             return None;
         }
@@ -274,12 +276,19 @@ impl Spike {
             }
             e.count = 0;
         }
-        self.events.retain(|_, e| e.baseline.is_some_and(|b| b >= 0.01));
+        self.events
+            .retain(|_, e| e.baseline.is_some_and(|b| b >= 0.01));
         self.start = now;
     }
 
     /// A failure of `event`.
-    pub(crate) fn failure(&mut self, event: &[u8], now: Instant, wall: Wall, out: &mut Vec<Output>) {
+    pub(crate) fn failure(
+        &mut self,
+        event: &[u8],
+        now: Instant,
+        wall: Wall,
+        out: &mut Vec<Output>,
+    ) {
         self.roll(now);
         if !self.events.contains_key(event) {
             if self.events.len() >= MAX_EVENTS || event.len() > 256 {
@@ -306,8 +315,7 @@ impl Spike {
         let cooled = e
             .alerted
             .is_none_or(|t| now.saturating_duration_since(t) >= self.cooldown);
-        if e.count >= self.rule.min_failures && e.count as f64 > self.rule.factor * base && cooled
-        {
+        if e.count >= self.rule.min_failures && e.count as f64 > self.rule.factor * base && cooled {
             e.alerted = Some(now);
             let mut a = Alert::new("failure_spike", "seclog.alert", "event", event);
             a.count = e.count;

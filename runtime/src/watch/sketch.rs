@@ -239,7 +239,12 @@ mod tests {
         }
         assert_eq!(s.memory_bytes(), before);
         let v = s.get(victim).unwrap();
-        assert!(v.count >= 1000 && v.guaranteed() >= 900, "{} {}", v.count, v.error);
+        assert!(
+            v.count >= 1000 && v.guaranteed() >= 900,
+            "{} {}",
+            v.count,
+            v.error
+        );
         // No one-off key is guaranteed more than once.
         let max_other = s
             .slots
@@ -261,7 +266,10 @@ mod tests {
                 d.insert(seed.hash_one(i)); // repeats do not count
             }
             let e = d.estimate();
-            assert!(e.abs_diff(n) * 100 <= 15 * n.max(10), "{n} estimated as {e}");
+            assert!(
+                e.abs_diff(n) * 100 <= 15 * n.max(10),
+                "{n} estimated as {e}"
+            );
         }
     }
 }

@@ -86,7 +86,12 @@ fn name(b: &[u8]) -> Box<str> {
 /// ```
 pub fn usage(usage: &str, tenant: &str, user: &str) -> u64 {
     let t = table();
-    let k = key(&t.seed, usage.as_bytes(), tenant.as_bytes(), user.as_bytes());
+    let k = key(
+        &t.seed,
+        usage.as_bytes(),
+        tenant.as_bytes(),
+        user.as_bytes(),
+    );
     t.map.get(&k).map_or(0, |e| {
         if e.window_start.elapsed() < e.window {
             e.window_units
@@ -111,7 +116,9 @@ pub(crate) fn count(
     out: &mut Vec<Output>,
 ) {
     let quota = quotas.iter().find(|q| q.usage.as_bytes() == usage);
-    let window = quota.map_or(interval, |q| q.window).max(Duration::from_millis(1));
+    let window = quota
+        .map_or(interval, |q| q.window)
+        .max(Duration::from_millis(1));
     let mut t = table();
     let k = key(&t.seed, usage, tenant, user);
     if !t.map.contains_key(&k) {
