@@ -8,7 +8,10 @@
 //! and updates fixed-size structures. What it finds it writes as records through the normal
 //! path — sealed into the integrity chain like any other — and hands alerts to
 //! [`Builder::on_alert`](crate::Builder::on_alert). seclog's own records (`seclog.*`, `sys_*`)
-//! and the alert events are not fed back into the rules.
+//! and the events alerts are written as (`authn_login_fail_max`,
+//! `authn_login_successafterfail`, `excess_rate_limit_exceeded`) are not watched, so nothing
+//! feeds back. Every other record's `where.fn` is a handler for the latency summaries,
+//! `event!` call sites included (their duration is the time to encode the record).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -469,7 +472,8 @@ impl Watcher {
             return;
         };
         let event = l.event;
-        if event.starts_with(b"seclog.") || event.starts_with(b"sys_") {
+        // seclog's own records, the watcher's included, are not watched.
+        if event.starts_with(b"seclog.") || event.starts_with(b"sys_") || is_alert_event(event) {
             return;
         }
         self.perf.record(l.func, l.duration_ns, l.budget);
@@ -477,7 +481,6 @@ impl Watcher {
         let login_ok = event == b"authn_login_success";
         if l.usage.is_none() && !(self.auth.is_some() && (login_fail || login_ok)) {
             if l.outcome == Outcome::Failure
-                && !is_alert_event(event)
                 && let Some(spike) = &mut self.spike
             {
                 spike.failure(event, now, self.wall, &mut self.out);
@@ -499,7 +502,6 @@ impl Watcher {
             );
         }
         if l.outcome == Outcome::Failure
-            && !is_alert_event(event)
             && let Some(spike) = &mut self.spike
         {
             spike.failure(event, now, self.wall, &mut self.out);
