@@ -53,11 +53,13 @@ pub(crate) struct Who<'a> {
     pub(crate) ip: Option<&'a [u8]>,
 }
 
-/// Expects `lit` at `at`; returns the position after it.
-#[inline]
-fn expect(line: &[u8], at: usize, lit: &[u8]) -> Option<usize> {
-    let end = at.checked_add(lit.len())?;
-    (line.get(at..end)? == lit).then_some(end)
+/// Expects `lit` at `at`; returns the position after it. A fixed-size comparison, so no
+/// call to `memcmp` for these short literals.
+#[inline(always)]
+fn expect<const N: usize>(line: &[u8], at: usize, lit: &[u8; N]) -> Option<usize> {
+    let end = at.checked_add(N)?;
+    let got: &[u8; N] = line.get(at..end)?.try_into().ok()?;
+    (got == lit).then_some(end)
 }
 
 /// A JSON string's contents starting at `at` (after its opening quote): up to the first
