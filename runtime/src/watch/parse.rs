@@ -257,10 +257,7 @@ impl<'a> Line<'a> {
             return (Who::default(), at);
         };
         let mut who = Who::default();
-        loop {
-            let Some(k) = expect(line, a, b"\"") else {
-                break;
-            };
+        while let Some(k) = expect(line, a, b"\"") {
             let Some((key, k)) = string(line, k) else {
                 break;
             };
