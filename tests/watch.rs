@@ -211,6 +211,8 @@ fn watching_through_the_pipeline() {
     // The last summaries when the guard is dropped.
     export(1);
     drop(guard);
+    let all = sink.records();
+    assert_eq!(all.last().unwrap()["event"], "sys_shutdown");
     let perf = sink.of("seclog.perf");
     let last = perf.last().unwrap();
     assert!(last["fields"]["fn"].as_str().unwrap().ends_with("::export"));

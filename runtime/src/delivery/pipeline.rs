@@ -179,6 +179,15 @@ impl Pipeline {
         }
     }
 
+    /// The watcher's last summaries, once it has seen every record accepted before the call:
+    /// at shutdown, before `sys_shutdown`.
+    pub(crate) fn finish_watch(&self) {
+        if self.watch.is_some() {
+            self.flush(self.flush_timeout);
+            self.watch_tick(true);
+        }
+    }
+
     /// Writes the summaries if they are due (`finish`: now, at shutdown).
     fn watch_tick(&self, finish: bool) {
         let Some(m) = &self.watch else { return };
@@ -625,12 +634,7 @@ impl Pipeline {
     }
 
     pub(crate) fn shutdown(&self) {
-        let mut complete = self.flush(self.flush_timeout);
-        // The last summaries, once the watcher has seen every record before them.
-        if self.watch.is_some() {
-            self.watch_tick(true);
-            complete &= self.flush(self.flush_timeout);
-        }
+        let complete = self.flush(self.flush_timeout);
         let handle = lock(&self.thread).take();
         if let Some(handle) = handle {
             lock(&self.queue).stop = true;

@@ -270,8 +270,9 @@ impl Builder {
     }
 }
 
-/// Records `sys_shutdown`, writes out every record accepted (waiting at most the flush
-/// timeout) and stops the writer thread when dropped: keep it alive for the life of `main`.
+/// Writes the watcher's last summaries, records `sys_shutdown`, writes out every record
+/// accepted (waiting at most the flush timeout) and stops the writer thread when dropped: keep
+/// it alive for the life of `main`.
 #[must_use = "dropping the guard at once flushes and ends nothing useful; bind it: `let _guard = ...`"]
 #[derive(Debug)]
 pub struct Guard {
@@ -280,8 +281,10 @@ pub struct Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        let pipeline = dispatch::current().pipeline();
+        pipeline.finish_watch();
         event!(crate = crate, mandatory, "sys_shutdown");
-        dispatch::current().pipeline().shutdown();
+        pipeline.shutdown();
     }
 }
 
