@@ -66,17 +66,33 @@ fn expect<const N: usize>(line: &[u8], at: usize, lit: &[u8; N]) -> Option<usize
 /// unescaped `"`. Returns the contents and the position after the closing quote.
 #[inline]
 fn string(line: &[u8], at: usize) -> Option<(&[u8], usize)> {
-    // The strings looked at are short (names, levels, addresses): a plain loop beats
-    // setting up a vector search; longer ones go to `memchr`.
+    // The strings looked at are short (names, levels, addresses): eight bytes at a time in a
+    // word beats setting up a vector search; longer ones go to `memchr`.
     let rest = line.get(at..)?;
-    for (i, &b) in rest.iter().take(48).enumerate() {
-        match b {
-            b'"' => return Some((&rest[..i], at + i + 1)),
-            b'\\' => return string_slow(line, at),
-            _ => {}
+    let mut i = 0;
+    while i + 8 <= rest.len() && i < 64 {
+        let w = u64::from_le_bytes(rest[i..i + 8].try_into().ok()?);
+        let hit = zero_byte(w ^ QUOTES) | zero_byte(w ^ BACKSLASHES);
+        if hit != 0 {
+            let j = i + (hit.trailing_zeros() / 8) as usize;
+            return match rest[j] {
+                b'"' => Some((&rest[..j], at + j + 1)),
+                _ => string_slow(line, at),
+            };
         }
+        i += 8;
     }
     string_slow(line, at)
+}
+
+const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+
+/// The high bit of each zero byte of `w` set (exact for the lowest zero byte, which is the
+/// one used).
+#[inline(always)]
+fn zero_byte(w: u64) -> u64 {
+    w.wrapping_sub(0x0101_0101_0101_0101) & !w & 0x8080_8080_8080_8080
 }
 
 fn string_slow(line: &[u8], at: usize) -> Option<(&[u8], usize)> {
@@ -371,6 +387,30 @@ mod tests {
         let l = parse(line).unwrap();
         assert_eq!(l.func, b"real");
         assert_eq!(l.who().0.user, Some(&br#"a\"b"#[..]));
+    }
+
+    #[test]
+    fn strings_of_every_length_end_at_their_closing_quote() {
+        for n in 0..100usize {
+            for esc in [None, Some(0), Some(n / 2), Some(n.saturating_sub(1))] {
+                let mut body: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+                if let Some(e) = esc.filter(|_| n > 0) {
+                    body.splice(e..e, *br#"\""#);
+                }
+                let mut line = body.clone();
+                line.extend_from_slice(br#"","x":"y""#);
+                let (s, end) = string(&line, 0).unwrap();
+                assert_eq!(s, &body[..], "{n} {esc:?}");
+                assert_eq!(&line[end..end + 4], br#","x""#);
+            }
+        }
+        assert!(
+            string(
+                b"no closing quote at all, not in 64 bytes or more ........",
+                0
+            )
+            .is_none()
+        );
     }
 
     #[test]
