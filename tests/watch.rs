@@ -139,11 +139,34 @@ fn watching_through_the_pipeline() {
     assert_eq!(cs[0]["fields"]["ip"], "203.0.113.66");
     assert!(cs[0]["fields"]["count"].as_u64().unwrap() >= 5);
 
+    // Failures for users that do not exist (the helper's records) count half: 2 are short of
+    // 3, the third alerts.
+    for u in 0..2 {
+        from_ip("192.0.2.99", || {
+            seclog::events::authn_login_fail_unknown_user(&format!("ghost{u}"))
+        });
+    }
+    settle();
+    assert_eq!(sink.of("seclog.alert").len(), 1);
+    from_ip("192.0.2.99", || {
+        seclog::events::authn_login_fail_unknown_user("ghost2")
+    });
+    settle();
+    let cs = sink.of("seclog.alert");
+    assert_eq!(cs.len(), 2, "{cs:?}");
+    assert_eq!(cs[1]["fields"]["ip"], "192.0.2.99");
+    assert_eq!(cs[1]["fields"]["unknown_users"], 3);
+
     // The callback saw the same alerts, in order.
     let rules: Vec<&str> = seen.lock().unwrap().iter().map(|a| a.rule).collect();
     assert_eq!(
         rules,
-        ["brute_force", "success_after_fail", "credential_stuffing"]
+        [
+            "brute_force",
+            "success_after_fail",
+            "credential_stuffing",
+            "credential_stuffing"
+        ]
     );
 
     // Usage: the record carries it, the query counts it, a quota alerts once per window.
