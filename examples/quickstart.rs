@@ -108,7 +108,8 @@ fn main() {
         },
     );
 
-    eprintln!("2. a successful login: the session token in the output is redacted too");
+    eprintln!("2. a successful login: the session token in the output is redacted too; after");
+    eprintln!("   the failure, the watcher also records authn_login_successafterfail for alice");
     let session = login(
         &shop,
         LoginRequest {

@@ -72,6 +72,8 @@
 /// - `err = display | debug | skip` — how an `Err` is recorded; default: its `Loggable` form.
 /// - `fields(key = expr, ...)` — extra `Loggable` values, evaluated before the body runs; a
 ///   key may carry `#[redact]`, `#[redact(strategy)]` or `#[public]` before it.
+/// - `budget = "250ms"` — the call's time budget: records carry `budget_ns` and
+///   `over_budget`, and a call over its budget is recorded at `WARN` at least.
 /// - `crate = path` — where to find this crate, if renamed.
 ///
 /// # Parameter attributes

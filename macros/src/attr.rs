@@ -31,9 +31,16 @@ pub struct Options {
     pub krate: Option<Path>,
     /// Recorded whatever the level filter says: an audit event that must not be lost.
     pub mandatory: bool,
+    /// The call's time budget in nanoseconds: a call over it is recorded at `WARN` or above.
+    pub budget_ns: Option<u64>,
+    /// `usage = "name"`: the call is counted for the caller under this usage.
+    pub usage: Option<LitStr>,
+    /// `units = <expr>`: how many units of the usage the call is (default 1).
+    pub units: Option<Expr>,
 }
 
-const OPTIONS: &str = "event, level, mandatory, who, skip, ret, err, fields, crate";
+const OPTIONS: &str =
+    "event, level, mandatory, who, skip, ret, err, fields, budget, usage, units, crate";
 
 impl Options {
     pub fn parse(args: TokenStream) -> Result<Options> {
@@ -47,7 +54,11 @@ impl Options {
             fields: Vec::new(),
             krate: None,
             mandatory: false,
+            budget_ns: None,
+            usage: None,
+            units: None,
         };
+        let mut units_span = None;
         let mut seen: Vec<String> = Vec::new();
         let parser = syn::meta::parser(|meta| {
             let name = meta
@@ -104,6 +115,12 @@ impl Options {
                     ));
                 }
                 "fields" => opts.fields = parse_fields(&meta)?,
+                "budget" => opts.budget_ns = Some(parse_budget(&meta)?),
+                "usage" => opts.usage = Some(parse_usage(&meta)?),
+                "units" => {
+                    units_span = Some(syn::spanned::Spanned::span(&meta.path));
+                    opts.units = Some(meta.value()?.parse()?);
+                }
                 "crate" => {
                     let value = meta.value()?;
                     opts.krate = Some(if value.peek(LitStr) {
@@ -123,6 +140,12 @@ impl Options {
             Ok(())
         });
         syn::parse::Parser::parse2(parser, args)?;
+        if let (Some(span), None) = (units_span, &opts.usage) {
+            return Err(syn::Error::new(
+                span,
+                "`units` counts units of a usage: name it too, as in `usage = \"reports.export\", units = rows.len()`",
+            ));
+        }
         Ok(opts)
     }
 
@@ -132,6 +155,67 @@ impl Options {
             Some(p) => p.to_token_stream(),
             None => quote!(::seclog),
         }
+    }
+}
+
+/// `usage = "reports.export"`: a name as free-form event names are, `[a-z0-9_.:-]+`.
+fn parse_usage(meta: &ParseNestedMeta) -> Result<LitStr> {
+    let value = meta.value()?;
+    let lit: LitStr = value.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "`usage` takes the name of what is used, as a string: `usage = \"reports.export\"`",
+        )
+    })?;
+    let name = lit.value();
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b':' | b'-')
+        });
+    if !ok {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "`{name}` is not a usage name: use lower-case letters, digits and `_ . : -`, at most 64, starting with a letter or digit, as in `\"reports.export\"`"
+            ),
+        ));
+    }
+    Ok(lit)
+}
+
+/// `budget = "250ms"`: a duration string as `humantime` reads it, positive and finite.
+fn parse_budget(meta: &ParseNestedMeta) -> Result<u64> {
+    let lit: syn::Lit = meta.value()?.parse()?;
+    let syn::Lit::Str(lit) = lit else {
+        return Err(syn::Error::new(
+            lit.span(),
+            "`budget` takes a duration string with its unit: `budget = \"250ms\"`, `budget = \"3s\"`",
+        ));
+    };
+    let duration = humantime::parse_duration(&lit.value()).map_err(|e| {
+        syn::Error::new(
+            lit.span(),
+            format!(
+                "`{}` is not a duration ({e}); write a number and a unit, as in `\"250ms\"`, `\"3s\"` or `\"1m 30s\"`",
+                lit.value()
+            ),
+        )
+    })?;
+    match u64::try_from(duration.as_nanos()) {
+        Ok(0) => Err(syn::Error::new(
+            lit.span(),
+            "a budget of zero puts every call over it; give a positive duration such as `\"250ms\"`",
+        )),
+        Ok(ns) => Ok(ns),
+        Err(_) => Err(syn::Error::new(
+            lit.span(),
+            "this budget does not fit in 584 years of nanoseconds; give a shorter duration",
+        )),
     }
 }
 

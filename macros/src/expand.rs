@@ -308,15 +308,28 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
     let gate = match plan.returns {
         Returns::Result { .. } => plan.levels[0].max(plan.levels[1]),
         _ => plan.levels[0],
+    };
+    // A call over its budget is recorded at `WARN` at least, whatever its outcome's level.
+    let gate = if opts.budget_ns.is_some() {
+        gate.max(Level::Warn)
+    } else {
+        gate
     }
     .tokens(&k);
-    let mandatory = opts.mandatory;
+    let budget_ns = opts.budget_ns.unwrap_or(0);
+    let inv = format_ident!("__seclog_inv");
+    // Usage is billing data: recorded whatever the level filter says.
+    let mandatory = opts.mandatory || opts.usage.is_some();
+    let usage = opts.usage.as_ref().map(|u| quote!(.with_usage(#u)));
+    let units = opts
+        .units
+        .as_ref()
+        .map(|e| quote_spanned!(e.span()=> #inv.set_units(#k::__private::Units::units(#e));));
     let levels = plan.levels.map(|l| l.tokens(&k));
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
     let file = quote_spanned!(sig.ident.span()=> ::core::file!());
 
     let crate_info = crate_info(false);
-    let inv = format_ident!("__seclog_inv");
     let who = match &opts.who {
         Some(who) => quote_spanned!(who.span()=>
             ::core::option::Option::Some(&(#who) as &dyn ::core::fmt::Display)
@@ -332,7 +345,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
         }
         None => quote!(::core::option::Option::None),
     };
-    let who = quote!(#inv.identify(#who, #caller););
+    let who = quote!(#inv.identify(#who, #caller); #units);
     let inputs = bindings.iter().map(|b| {
         let name = json::key(b.ident.to_string().trim_start_matches("r#"));
         let ident = &b.ident;
@@ -481,7 +494,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                     events: [#(#events),*],
                     levels: [#(#levels),*],
                     mandatory: #mandatory,
-                });
+                }).with_budget_ns(#budget_ns)#usage;
             #tail
         }
     }

@@ -15,6 +15,7 @@
 //! | `who/` | the caller: the ambient [`context`] across async code, [`Caller`], [`Identify`]; the axum and Lambda adapters | [`context`], `axum`, `lambda` |
 //! | `what/` | what happened: typed [`events`], rejected input ([`validation`]), [`upload`]s, [`sql`] by shape, the [`crash`] hook | same names |
 //! | `format/`, `integrity/` | a record as ECS; the forward-secure chain and its verifier | [`format`], [`integrity`] |
+//! | `watch/` | what the records say over time: latency summaries and drift, usage and quotas, attack rules, in bounded memory; fed by the writer, it writes its findings as records through the record layer | [`watch`] |
 //! | `sink/` | where bytes go: stdout, files (sealed into the chain), syslog, any writer | [`sink`] |
 //! | `delivery/` | the bounded queue and the background writer between handlers and sinks; the `tracing` bridge | [`delivery`], `bridge` |
 //! | `setup/` | the [`Builder`], the environment, the process-wide dispatcher, the level filter | [`builder`], [`init`], [`flush`], [`set_level`] |
@@ -46,6 +47,7 @@ pub mod redact;
 mod setup;
 pub mod sink;
 pub mod testing;
+pub mod watch;
 mod what;
 mod who;
 
@@ -72,7 +74,7 @@ pub use who::lambda;
 pub mod __private {
     pub use crate::record::redacted as redact;
     pub use crate::record::serde_value::SerdeValue;
-    pub use crate::record::{Callsite, CallsiteMeta, Encoder, Invocation, Level, Loggable};
+    pub use crate::record::{Callsite, CallsiteMeta, Encoder, Invocation, Level, Loggable, Units};
     pub use crate::setup::filter::enabled;
     pub use crate::who::context::{Caller, Identify};
     pub use serde;

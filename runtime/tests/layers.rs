@@ -14,6 +14,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("what", 4),
     ("format", 5),
     ("integrity", 5),
+    ("watch", 6),
     ("sink", 6),
     ("delivery", 7),
     ("setup", 8),

@@ -13,6 +13,7 @@ use seclog_macros::event;
 use super::{Backpressure, Fallback, Stats};
 use crate::format::Format;
 use crate::sink::Sink;
+use crate::watch::{self, Watcher};
 
 /// The next `seq`, shared by every pipeline and by capture: one counter per process.
 pub(crate) static SEQ: AtomicU64 = AtomicU64::new(1);
@@ -116,6 +117,8 @@ pub(crate) struct Pipeline {
     dropped: AtomicU64,
     fallback: AtomicU64,
     failing: AtomicU32,
+    /// Watches every batch before the sinks get it (see [`crate::watch`]).
+    watch: Option<Mutex<Watcher>>,
 }
 
 impl Pipeline {
@@ -124,6 +127,7 @@ impl Pipeline {
         capacity: usize,
         policy: Backpressure,
         flush_timeout: Duration,
+        watcher: Option<Watcher>,
     ) -> Self {
         Pipeline {
             queue: Mutex::new(Queue {
@@ -154,6 +158,51 @@ impl Pipeline {
             dropped: AtomicU64::new(0),
             fallback: AtomicU64::new(0),
             failing: AtomicU32::new(0),
+            watch: watcher.map(Mutex::new),
+        }
+    }
+
+    /// Hands a batch taken from the queue to the watcher, then writes what it found (as
+    /// records, through the queue: on the writer thread, and on a thread draining the queue
+    /// itself, pushes never wait) and calls the alert callbacks. Not under the watcher's lock.
+    fn watch_batch(&self, batch: &[u8]) {
+        let Some(m) = &self.watch else { return };
+        let now = Instant::now();
+        let (out, hooks) = {
+            let mut w = lock(m);
+            w.observe_batch(batch, now);
+            w.tick(now);
+            w.take_output()
+        };
+        if !out.is_empty() {
+            watch::emit(out, &hooks);
+        }
+    }
+
+    /// The watcher's last summaries, once it has seen every record accepted before the call:
+    /// at shutdown, before `sys_shutdown`.
+    pub(crate) fn finish_watch(&self) {
+        if self.watch.is_some() {
+            self.flush(self.flush_timeout);
+            self.watch_tick(true);
+        }
+    }
+
+    /// Writes the summaries if they are due (`finish`: now, at shutdown).
+    fn watch_tick(&self, finish: bool) {
+        let Some(m) = &self.watch else { return };
+        let now = Instant::now();
+        let (out, hooks) = {
+            let mut w = lock(m);
+            if finish {
+                w.summarise(now);
+            } else {
+                w.tick(now);
+            }
+            w.take_output()
+        };
+        if !out.is_empty() {
+            watch::emit(out, &hooks);
         }
     }
 
@@ -252,18 +301,23 @@ impl Pipeline {
     fn run(&'static self) {
         let _ = DRAINING.try_with(|d| d.set(true));
         loop {
-            if !self.wait_for_records() {
+            let due = self.watch.as_ref().map(|m| lock(m).next_summary());
+            if !self.wait_for_records(due) {
                 return;
             }
+            self.watch_tick(false);
             let mut w = lock(&self.writer);
             if w.batch_count == 0 {
-                let mut q = lock(&self.queue);
-                std::mem::swap(&mut q.buf, &mut w.batch);
-                w.batch_count = std::mem::take(&mut q.count);
-                q.overflow = false;
-                if q.waiting > 0 {
-                    self.progress.notify_all();
+                {
+                    let mut q = lock(&self.queue);
+                    std::mem::swap(&mut q.buf, &mut w.batch);
+                    w.batch_count = std::mem::take(&mut q.count);
+                    q.overflow = false;
+                    if q.waiting > 0 {
+                        self.progress.notify_all();
+                    }
                 }
+                self.watch_batch(&w.batch);
             }
             if w.batch_count == 0 {
                 continue;
@@ -306,18 +360,31 @@ impl Pipeline {
         }
     }
 
-    /// Waits until records are queued: polling while they keep coming, asleep (woken by a
-    /// producer) once idle. `false` when the pipeline stops.
-    fn wait_for_records(&self) -> bool {
+    /// Waits until records are queued, or the watcher's summaries are `due`: polling while
+    /// records keep coming, asleep (woken by a producer or the summary time) once idle.
+    /// `false` when the pipeline stops.
+    fn wait_for_records(&self, due: Option<Instant>) -> bool {
         let mut q = lock(&self.queue);
         let idle_since = Instant::now();
         while q.buf.is_empty() {
             if q.stop {
                 return false;
             }
+            let now = Instant::now();
+            if due.is_some_and(|d| now >= d) {
+                return true;
+            }
             if idle_since.elapsed() >= IDLE {
                 q.writer_asleep = true;
-                q = self.ready.wait(q).unwrap_or_else(PoisonError::into_inner);
+                q = match due {
+                    Some(d) => {
+                        self.ready
+                            .wait_timeout(q, d - now)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0
+                    }
+                    None => self.ready.wait(q).unwrap_or_else(PoisonError::into_inner),
+                };
                 q.writer_asleep = false;
             } else {
                 q = self
@@ -337,16 +404,20 @@ impl Pipeline {
         if DRAINING.try_with(|d| d.replace(true)).unwrap_or(true) {
             return;
         }
+        self.watch_tick(false);
         let mut w = lock(&self.writer);
         loop {
             if w.batch_count == 0 {
-                let mut q = lock(&self.queue);
-                if q.buf.is_empty() {
-                    break;
+                {
+                    let mut q = lock(&self.queue);
+                    if q.buf.is_empty() {
+                        break;
+                    }
+                    std::mem::swap(&mut q.buf, &mut w.batch);
+                    w.batch_count = std::mem::take(&mut q.count);
+                    q.overflow = false;
                 }
-                std::mem::swap(&mut q.buf, &mut w.batch);
-                w.batch_count = std::mem::take(&mut q.count);
-                q.overflow = false;
+                self.watch_batch(&w.batch);
             }
             let delivered = self.deliver(&mut w);
             if !delivered.done {

@@ -168,6 +168,16 @@ mod tests {
     }
 
     #[test]
+    fn budgets_keep_their_names_under_seclog() {
+        let v = ecs(
+            r#"{"ts":"t","seq":1,"event":"report.export","level":"WARN","outcome":"success","duration_ns":31000000,"budget_ns":20000000,"over_budget":true}"#,
+        );
+        assert_eq!(v["event"]["duration"], 31_000_000);
+        assert_eq!(v["seclog"]["budget_ns"], 20_000_000);
+        assert_eq!(v["seclog"]["over_budget"], true);
+    }
+
+    #[test]
     fn a_line_that_is_not_a_record_is_kept() {
         let v = ecs("not json \u{1b}[31m");
         assert_eq!(v["seclog"]["unparsed"], "not json \u{1b}[31m");

@@ -6,7 +6,7 @@
 //! - at the end: `output` or `error`, `duration_ns`, and `seq` (taken by the dispatcher).
 //!
 //! Layout of one line:
-//! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..,"where":{..},`
+//! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..[,"budget_ns":..,"over_budget":..][,"usage":..,"units":..],"where":{..},`
 //! `"who":{..},"inputs":{..},"fields":{..},"output":..|"error":..}`
 
 use std::cell::RefCell;
@@ -75,12 +75,22 @@ pub struct CallsiteMeta {
 #[doc(hidden)]
 pub struct Callsite {
     meta: CallsiteMeta,
+    /// `budget = ".."`, in nanoseconds; 0 when the call site has no budget.
+    budget_ns: u64,
+    /// `usage = ".."`; empty when the call site counts no usage.
+    usage: &'static str,
     fragments: [OnceLock<Fragments>; 2],
 }
 
 struct Fragments {
     /// `,"event":..,"level":..,"outcome":..,"duration_ns":` per outcome.
     heads: [Box<[u8]>; 4],
+    /// The same for a call over its budget: the level raised to `WARN` at least.
+    heads_over_budget: [Box<[u8]>; 4],
+    /// `,"budget_ns":..,"over_budget":` (empty without a budget).
+    budget: Box<[u8]>,
+    /// `,"usage":..,"units":` (empty without a usage).
+    usage: Box<[u8]>,
     /// `,"where":{"service":..,"fn":..` — `where` up to its location.
     where_head: Box<[u8]>,
     /// `,"file":..,"line":..`.
@@ -91,26 +101,70 @@ impl Callsite {
     pub const fn new(meta: CallsiteMeta) -> Self {
         Callsite {
             meta,
+            budget_ns: 0,
+            usage: "",
             fragments: [OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// Gives the call site a time budget (`#[security_logged(budget = "250ms")]`); 0 is none.
+    pub const fn with_budget_ns(mut self, budget_ns: u64) -> Self {
+        self.budget_ns = budget_ns;
+        self
+    }
+
+    /// Counts every call under `usage` (`#[security_logged(usage = "..")]`).
+    pub const fn with_usage(mut self, usage: &'static str) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// The level of a record with `outcome`, over its budget or not.
+    fn level(&self, outcome: Outcome, over_budget: bool) -> Level {
+        let level = self.meta.levels[outcome as usize];
+        if over_budget {
+            level.max(Level::Warn)
+        } else {
+            level
+        }
+    }
+
+    fn head(&self, outcome: Outcome, over_budget: bool) -> Box<[u8]> {
+        let mut b = Vec::with_capacity(96);
+        b.extend_from_slice(b",\"event\":");
+        write_str_limited(&mut b, self.meta.events[outcome as usize], usize::MAX);
+        b.extend_from_slice(b",\"level\":\"");
+        b.extend_from_slice(self.level(outcome, over_budget).as_str().as_bytes());
+        b.extend_from_slice(b"\",\"outcome\":\"");
+        b.extend_from_slice(outcome.as_str().as_bytes());
+        b.extend_from_slice(b"\",\"duration_ns\":");
+        b.into_boxed_slice()
     }
 
     fn fragments(&self, d: &Dispatcher) -> &Fragments {
         self.fragments[d.slot()].get_or_init(|| {
             let (where_head, where_location) = d.where_fragments(&self.meta);
+            let budget = if self.budget_ns == 0 {
+                Box::default()
+            } else {
+                let mut b = b",\"budget_ns\":".to_vec();
+                b.extend_from_slice(itoa::Buffer::new().format(self.budget_ns).as_bytes());
+                b.extend_from_slice(b",\"over_budget\":");
+                b.into_boxed_slice()
+            };
+            let usage = if self.usage.is_empty() {
+                Box::default()
+            } else {
+                let mut b = b",\"usage\":".to_vec();
+                write_str_limited(&mut b, self.usage, usize::MAX);
+                b.extend_from_slice(b",\"units\":");
+                b.into_boxed_slice()
+            };
             Fragments {
-                heads: Outcome::ALL.map(|o| {
-                    let i = o as usize;
-                    let mut b = Vec::with_capacity(96);
-                    b.extend_from_slice(b",\"event\":");
-                    write_str_limited(&mut b, self.meta.events[i], usize::MAX);
-                    b.extend_from_slice(b",\"level\":\"");
-                    b.extend_from_slice(self.meta.levels[i].as_str().as_bytes());
-                    b.extend_from_slice(b"\",\"outcome\":\"");
-                    b.extend_from_slice(o.as_str().as_bytes());
-                    b.extend_from_slice(b"\",\"duration_ns\":");
-                    b.into_boxed_slice()
-                }),
+                usage,
+                heads: Outcome::ALL.map(|o| self.head(o, false)),
+                heads_over_budget: Outcome::ALL.map(|o| self.head(o, true)),
+                budget,
                 where_head,
                 where_location,
             }
@@ -184,6 +238,8 @@ pub struct Invocation {
     location: Option<&'static Location<'static>>,
     /// The redactions made in this record.
     manifest: Manifest,
+    /// Units of the call site's usage this call counts (`units = ..`, default 1).
+    units: u64,
 }
 
 impl Invocation {
@@ -206,7 +262,13 @@ impl Invocation {
             where_extra: None,
             location: None,
             manifest,
+            units: 1,
         }
+    }
+
+    /// Sets the units of the call site's usage this call counts (`units = ..`).
+    pub fn set_units(&mut self, units: u64) {
+        self.units = units;
     }
 
     /// Like [`start`](Self::start), recording `location` as `where.file` / `where.line`.
@@ -373,22 +435,40 @@ impl Invocation {
 
     fn emit(&mut self, outcome: Outcome) {
         self.finished = true;
-        let meta = &self.callsite.meta;
-        if !meta.mandatory && !self.dispatcher.enabled(meta.levels[outcome as usize]) {
+        let duration_ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let callsite = self.callsite;
+        let over_budget = callsite.budget_ns != 0 && duration_ns > callsite.budget_ns;
+        if !callsite.meta.mandatory
+            && !self
+                .dispatcher
+                .enabled(callsite.level(outcome, over_budget))
+        {
             return;
         }
         self.manifest.write(&mut self.buf);
-        let duration_ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
         let dispatcher = self.dispatcher;
-        let frags = self.callsite.fragments(dispatcher);
+        let frags = callsite.fragments(dispatcher);
+        let head_frag = if over_budget {
+            &frags.heads_over_budget[outcome as usize]
+        } else {
+            &frags.heads[outcome as usize]
+        };
         let (head, body) = self.buf.split_at(self.head_len);
-        let (location, where_extra) = (self.location, &self.where_extra);
+        let (location, where_extra, units) = (self.location, &self.where_extra, self.units);
         dispatcher.emit(|out| {
             out.reserve(head.len() + body.len() + 256);
             out.extend_from_slice(head);
             let seq_at = out.len();
-            out.extend_from_slice(&frags.heads[outcome as usize]);
+            out.extend_from_slice(head_frag);
             out.extend_from_slice(itoa::Buffer::new().format(duration_ns).as_bytes());
+            if !frags.budget.is_empty() {
+                out.extend_from_slice(&frags.budget);
+                out.extend_from_slice(if over_budget { b"true" } else { b"false" });
+            }
+            if !frags.usage.is_empty() {
+                out.extend_from_slice(&frags.usage);
+                out.extend_from_slice(itoa::Buffer::new().format(units).as_bytes());
+            }
             out.extend_from_slice(&frags.where_head);
             match location {
                 None => out.extend_from_slice(&frags.where_location),
@@ -442,3 +522,27 @@ pub(crate) fn write_location(buf: &mut Vec<u8>, file: &str, line: u32) {
     buf.extend_from_slice(b"\",\"line\":");
     buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
 }
+
+/// The units of `#[security_logged(usage = "..", units = <expr>)]`: any unsigned integer.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`units` takes an unsigned integer, not `{Self}`",
+    label = "not an unsigned integer (u8, u16, u32, u64, u128, usize)",
+    note = "convert it, e.g. `units = u64::try_from(n).unwrap_or(0)`"
+)]
+pub trait Units {
+    /// The value as `u64` (saturating).
+    fn units(self) -> u64;
+}
+
+macro_rules! units {
+    ($($t:ty),*) => {$(
+        impl Units for $t {
+            #[inline]
+            fn units(self) -> u64 {
+                u64::try_from(self).unwrap_or(u64::MAX)
+            }
+        }
+    )*};
+}
+units!(u8, u16, u32, u64, u128, usize);

@@ -11,7 +11,7 @@ pub mod serde_value;
 pub mod time;
 
 pub use encoder::{Array, Encoder, LogKey, Object};
-pub use invocation::{Callsite, CallsiteMeta, Invocation, Outcome};
+pub use invocation::{Callsite, CallsiteMeta, Invocation, Outcome, Units};
 pub use level::{Level, ParseLevelError};
 pub use limits::Limits;
 pub use loggable::{Loggable, to_json};

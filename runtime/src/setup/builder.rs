@@ -15,6 +15,7 @@ use crate::format::Format;
 use crate::record::{Level, Limits};
 use crate::redact::HashKey;
 use crate::sink::{self, Sink};
+use crate::watch::{Alert, AlertHook, Rules, Watcher};
 
 /// Starts a configuration; finish it with [`Builder::install`].
 ///
@@ -58,6 +59,9 @@ pub struct Builder {
     pub(crate) flush_timeout: Duration,
     #[cfg(feature = "tracing")]
     pub(crate) tracing: Option<crate::delivery::bridge::Bridge>,
+    pub(crate) rules: Rules,
+    pub(crate) on_alert: Vec<AlertHook>,
+    pub(crate) summary_interval: Duration,
 }
 
 impl Default for Builder {
@@ -77,6 +81,9 @@ impl Default for Builder {
             flush_timeout: Duration::from_secs(5),
             #[cfg(feature = "tracing")]
             tracing: None,
+            rules: Rules::default(),
+            on_alert: Vec::new(),
+            summary_interval: Duration::from_secs(60),
         }
     }
 }
@@ -100,6 +107,8 @@ impl fmt::Debug for Builder {
             .field("backpressure", &self.backpressure)
             .field("queue_bytes", &self.queue_bytes)
             .field("flush_timeout", &self.flush_timeout)
+            .field("rules", &self.rules)
+            .field("summary_interval", &self.summary_interval)
             .finish_non_exhaustive()
     }
 }
@@ -181,12 +190,48 @@ impl Builder {
             .into_iter()
             .map(|(sink, format)| Slot::new(sink, format))
             .collect();
+        let watcher = Watcher::with_hooks(
+            std::mem::replace(&mut self.rules, Rules::none()),
+            self.summary_interval,
+            std::mem::take(&mut self.on_alert),
+        );
         Pipeline::new(
             slots,
             self.queue_bytes,
             self.backpressure,
             self.flush_timeout,
+            Some(watcher),
         )
+    }
+
+    /// The detection rules the watcher applies to the records (see [`crate::watch`]).
+    /// Default: [`Rules::default`], every rule on with conservative thresholds;
+    /// [`Rules::none`] turns them off.
+    pub fn rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// Calls `f` with every alert the rules raise, on the writer thread, after its record is
+    /// queued. Keep it short (hand the alert to a channel for slow work); a panic in it is
+    /// caught and reported on stderr. May be called several times.
+    ///
+    /// ```no_run
+    /// let _guard = seclog::builder()
+    ///     .on_alert(|a: &seclog::watch::Alert| eprintln!("{a}"))
+    ///     .install()
+    ///     .unwrap();
+    /// ```
+    pub fn on_alert(mut self, f: impl Fn(&Alert) + Send + Sync + 'static) -> Self {
+        self.on_alert.push(Box::new(f));
+        self
+    }
+
+    /// How often the watcher writes `seclog.perf` and `seclog.usage` summaries and checks
+    /// latency drift. Default: 60 s. The guard writes the last ones when dropped.
+    pub fn summary_interval(mut self, interval: Duration) -> Self {
+        self.summary_interval = interval.max(Duration::from_millis(1));
+        self
     }
 
     /// The key of keyed pseudonyms (session ids in [`crate::Caller`]). Without one, values
@@ -252,8 +297,9 @@ impl Builder {
     }
 }
 
-/// Records `sys_shutdown`, writes out every record accepted (waiting at most the flush
-/// timeout) and stops the writer thread when dropped: keep it alive for the life of `main`.
+/// Writes the watcher's last summaries, records `sys_shutdown`, writes out every record
+/// accepted (waiting at most the flush timeout) and stops the writer thread when dropped: keep
+/// it alive for the life of `main`.
 #[must_use = "dropping the guard at once flushes and ends nothing useful; bind it: `let _guard = ...`"]
 #[derive(Debug)]
 pub struct Guard {
@@ -262,8 +308,10 @@ pub struct Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        let pipeline = dispatch::current().pipeline();
+        pipeline.finish_watch();
         event!(crate = crate, mandatory, "sys_shutdown");
-        dispatch::current().pipeline().shutdown();
+        pipeline.shutdown();
     }
 }
 

@@ -24,6 +24,19 @@ pub fn authn_login_fail(user: &str) {
     event!(crate = crate, "authn_login_fail", attempted_user = user);
 }
 
+/// `authn_login_fail` (WARN) for a user that does not exist: recorded with
+/// `unknown_user: true`, which the credential-stuffing rule counts (password spraying and
+/// account enumeration name users that are not there). `user` is the attempted name.
+#[track_caller]
+pub fn authn_login_fail_unknown_user(user: &str) {
+    event!(
+        crate = crate,
+        "authn_login_fail",
+        attempted_user = user,
+        unknown_user = true
+    );
+}
+
 /// `authn_token_reuse` (CRITICAL): a token that was already used or revoked came back;
 /// `jti` is its public id (the JWT `jti` claim), never the token itself.
 #[track_caller]

@@ -1,0 +1,6 @@
+use seclog::security_logged;
+
+#[security_logged(usage = "Reports Export")]
+fn export() {}
+
+fn main() {}
