@@ -408,7 +408,14 @@ impl Stats {
                 r.units.unwrap_or(1),
             );
         }
-        if let Some(d) = r.duration_ns {
+        // seclog's own records (start-up, shutdown, the watcher's findings) are not handlers.
+        if let Some(d) = r.duration_ns
+            && !event.starts_with("seclog.")
+            && !r
+                .func
+                .as_deref()
+                .is_some_and(|f| f.starts_with("seclog_runtime::"))
+        {
             let name = r.func.as_deref().unwrap_or(event);
             self.latency(name, d, r.budget_ns, r.over_budget);
         }
@@ -1172,6 +1179,22 @@ mod tests {
             out.latency.iter().map(|l| l.count).sum::<u64>(),
             (HANDLER_CAP + 100) as u64
         );
+    }
+
+    #[test]
+    fn seclogs_own_records_are_not_handlers() {
+        let mut s = Stats::new(Options::default());
+        for line in [
+            r#"{"event":"place","duration_ns":7,"where":{"fn":"shop::place"}}"#,
+            r#"{"event":"seclog.alert","duration_ns":9,"where":{"fn":"seclog_runtime::watch"}}"#,
+            r#"{"event":"sys_startup","duration_ns":9,"where":{"fn":"seclog_runtime::setup::builder"}}"#,
+            r#"{"event":"seclog.perf","duration_ns":9}"#,
+        ] {
+            s.add_line(line.as_bytes(), 0, 1);
+        }
+        let out = s.summary();
+        let funcs: Vec<&str> = out.latency.iter().map(|l| &*l.func).collect();
+        assert_eq!(funcs, ["shop::place"]);
     }
 
     #[test]
