@@ -39,7 +39,8 @@ fn no_file_left_against_a_checkpoint_is_truncated() {
 fn an_empty_lambda_header_is_no_caller_key() {
     use serde_json::json;
 
-    let payload = json!({ "headers": { "X-Forwarded-For": "", "User-Agent": "", "X-Amzn-Trace-Id": "" } });
+    let payload =
+        json!({ "headers": { "X-Forwarded-For": "", "User-Agent": "", "X-Amzn-Trace-Id": "" } });
     let caller = seclog::lambda::caller_from_payload(&payload);
     assert_eq!(caller.user_agent(), None);
     assert_eq!(caller.request_id(), None);
@@ -47,7 +48,10 @@ fn an_empty_lambda_header_is_no_caller_key() {
     assert!(caller.is_empty());
 
     let multi = json!({ "multiValueHeaders": { "user-agent": ["curl/8", ""] } });
-    assert_eq!(seclog::lambda::caller_from_payload(&multi).user_agent(), None);
+    assert_eq!(
+        seclog::lambda::caller_from_payload(&multi).user_agent(),
+        None
+    );
 
     // A header with a value still counts.
     let some = json!({ "headers": { "user-agent": "curl/8" } });

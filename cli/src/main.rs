@@ -186,7 +186,9 @@ fn verify(key: &Path, checkpoint: Option<&Path>, path: &Path) -> io::Result<u8> 
     println!("Key:      {}", key.id());
     println!(
         "Files:    {} verified of {}",
-        files.len().saturating_sub(usize::from(report.failure.is_some())),
+        files
+            .len()
+            .saturating_sub(usize::from(report.failure.is_some())),
         files.len()
     );
     println!(

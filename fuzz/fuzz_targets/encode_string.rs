@@ -11,7 +11,11 @@ use serde_json::Value;
 
 #[security_logged(event = "fuzz_echo", err = display)]
 fn echo(text: &str, fail: bool) -> Result<usize, String> {
-    if fail { Err(text.to_owned()) } else { Ok(text.len()) }
+    if fail {
+        Err(text.to_owned())
+    } else {
+        Ok(text.len())
+    }
 }
 
 /// An object whose one key is the text.
@@ -32,19 +36,31 @@ fn check_round_trip(text: &str, got: &str) {
         assert_eq!(got, text, "the string does not round-trip");
     } else {
         let kept = got.find('…').map_or(got, |i| &got[..i]);
-        assert!(text.starts_with(kept), "a cut string is not a prefix of the input");
-        assert!(kept.len() <= max && kept.len() + 4 > max, "cut at {} bytes", kept.len());
+        assert!(
+            text.starts_with(kept),
+            "a cut string is not a prefix of the input"
+        );
+        assert!(
+            kept.len() <= max && kept.len() + 4 > max,
+            "cut at {} bytes",
+            kept.len()
+        );
         assert!(got.len() > kept.len(), "a cut string without its mark");
     }
 }
 
 fn one_line(json: &str) -> Value {
-    assert!(!json.contains('\n') && !json.contains('\r'), "more than one line: {json:?}");
+    assert!(
+        !json.contains('\n') && !json.contains('\r'),
+        "more than one line: {json:?}"
+    );
     serde_json::from_str(json).expect("the encoder writes valid JSON")
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let text = String::from_utf8_lossy(rest);
     let scan = mode & 1 == 1;
     seclog::redact::scanner::set_enabled(scan);
@@ -59,7 +75,9 @@ fuzz_target!(|data: &[u8]| {
     let (_, records) = seclog::testing::capture(|| echo(&text, fail));
     assert_eq!(records.len(), 1, "one call, one record");
     let record = &records[0];
-    let input = record["inputs"]["text"].as_str().expect("the input is a string");
+    let input = record["inputs"]["text"]
+        .as_str()
+        .expect("the input is a string");
     let error = fail.then(|| record["error"].as_str().expect("the error is a string"));
 
     if scan {

@@ -54,7 +54,10 @@ fuzz_target!(|data: &[u8]| {
         .flatten()
     {
         assert!(!found.is_empty());
-        assert!(texts.iter().any(|t| t == found), "{found:?} is not in the payload");
+        assert!(
+            texts.iter().any(|t| t == found),
+            "{found:?} is not in the payload"
+        );
     }
     if let Some(ip) = caller.ip() {
         let parsed = |t: &String| t.split(',').any(|p| p.trim().parse::<IpAddr>() == Ok(ip));
@@ -62,11 +65,16 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let event = lambda_runtime::LambdaEvent::new(payload, lambda_runtime::Context::default());
-    let (_, records) =
-        poll_once(seclog::testing::capture_future(seclog::lambda::scope(&event, handle(7))));
+    let (_, records) = poll_once(seclog::testing::capture_future(seclog::lambda::scope(
+        &event,
+        handle(7),
+    )));
     assert_eq!(records.len(), 1, "one call, one record");
     let record = &records[0];
-    assert!(record["where"]["lambda"].is_object(), "where.lambda is missing");
+    assert!(
+        record["where"]["lambda"].is_object(),
+        "where.lambda is missing"
+    );
     let who = &record["who"];
     let max = seclog::Limits::default().max_string_bytes;
     for (name, value) in [

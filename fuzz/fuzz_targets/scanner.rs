@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
             clean != text || text.contains("[REDACTED:"),
             "a match that changes nothing: {text:?}"
         );
-        assert!(clean.contains("[REDACTED:"), "a match without a tag: {clean:?}");
+        assert!(
+            clean.contains("[REDACTED:"),
+            "a match without a tag: {clean:?}"
+        );
         // A tag is at most 24 bytes and replaces at least one byte.
         assert!(clean.len() <= text.len().saturating_mul(24) + 24);
     }

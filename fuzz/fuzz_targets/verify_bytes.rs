@@ -28,12 +28,19 @@ fn dir() -> &'static PathBuf {
 
 fuzz_target!(|data: &[u8]| {
     let key = ChainKey::from_bytes(KEY);
-    let lines = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count() as u64;
+    let lines = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count() as u64;
     let segments = data.split(|&b| b == b'\n').count() as u64;
 
     match Verifier::check_all(&key, [0; 32], data) {
         Ok(n) => assert!(n <= lines, "{n} valid of {lines} lines"),
-        Err(t) => assert!(t.line >= 1 && t.line <= segments, "break at line {}", t.line),
+        Err(t) => assert!(
+            t.line >= 1 && t.line <= segments,
+            "break at line {}",
+            t.line
+        ),
     }
 
     // A checkpoint kept elsewhere is read from text too: the first line, if it is one.
@@ -51,9 +58,17 @@ fuzz_target!(|data: &[u8]| {
         verify_files(&key, &files).expect("readable"),
         verify_files_against(&key, &files, checkpoint.as_ref()).expect("readable"),
     ] {
-        assert!(report.valid <= lines, "{} valid of {lines} lines", report.valid);
+        assert!(
+            report.valid <= lines,
+            "{} valid of {lines} lines",
+            report.valid
+        );
         if let Some(f) = &report.failure {
-            assert!(f.line <= segments, "failure at line {} of {segments}", f.line);
+            assert!(
+                f.line <= segments,
+                "failure at line {} of {segments}",
+                f.line
+            );
         }
         assert!(report.incomplete_tails.len() <= 1);
     }

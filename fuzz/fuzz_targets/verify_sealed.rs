@@ -97,7 +97,10 @@ fn genuine() -> &'static Genuine {
 
 /// Splits a file into lines, each with its newline if it had one.
 fn split_keep(bytes: &[u8]) -> Vec<Vec<u8>> {
-    bytes.split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec).collect()
+    bytes
+        .split_inclusive(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 fn pick(n: usize, x: u8) -> Option<usize> {
@@ -108,7 +111,9 @@ fn pick(n: usize, x: u8) -> Option<usize> {
 fn mutate(files: &mut Vec<Vec<u8>>, data: &[u8]) {
     for op in data.chunks_exact(4).take(8) {
         let (kind, a, b, c) = (op[0], op[1], op[2], op[3]);
-        let Some(f) = pick(files.len(), a) else { return };
+        let Some(f) = pick(files.len(), a) else {
+            return;
+        };
         let at = usize::from(b) << 8 | usize::from(c);
         match kind % 10 {
             // Flip one bit.
@@ -152,7 +157,9 @@ fn mutate(files: &mut Vec<Vec<u8>>, data: &[u8]) {
             // Move a line to another file.
             6 => {
                 let mut from = split_keep(&files[f]);
-                let Some(i) = pick(from.len(), b) else { continue };
+                let Some(i) = pick(from.len(), b) else {
+                    continue;
+                };
                 let line = from.remove(i);
                 files[f] = from.concat();
                 let g = usize::from(c) % files.len();
@@ -174,7 +181,8 @@ fn mutate(files: &mut Vec<Vec<u8>>, data: &[u8]) {
             _ => {
                 let file = &mut files[f];
                 let i = at % (file.len() + 1);
-                let bytes: Vec<u8> = std::iter::repeat_n(c, usize::from(kind / 10 % 4) + 1).collect();
+                let bytes: Vec<u8> =
+                    std::iter::repeat_n(c, usize::from(kind / 10 % 4) + 1).collect();
                 file.splice(i..i, bytes);
             }
         }
@@ -229,7 +237,10 @@ fuzz_target!(|data: &[u8]| {
     }
     if report.failure.is_none() {
         let ok = accepted(&files, &report, &paths);
-        assert!(is_run(&ok, &g.flat), "accepted lines that are not the genuine chain");
+        assert!(
+            is_run(&ok, &g.flat),
+            "accepted lines that are not the genuine chain"
+        );
         assert_eq!(report.valid, ok.len() as u64);
         if ok.first() != g.flat.first() && !ok.is_empty() {
             assert!(report.starts_after_retention, "a cut start not reported");
@@ -239,7 +250,10 @@ fuzz_target!(|data: &[u8]| {
     // With the final checkpoint: everything up to it must be there.
     let report = verify_files_against(&key, &paths, Some(&g.checkpoint)).expect("readable");
     if no_op {
-        assert_eq!(report.failure, None, "an untouched log fails its checkpoint");
+        assert_eq!(
+            report.failure, None,
+            "an untouched log fails its checkpoint"
+        );
     }
     if report.failure.is_none() {
         let ok = accepted(&files, &report, &paths);
@@ -259,6 +273,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(n) = Verifier::check_all(&key, [0; 32], &stream) {
         let ls = lines(&stream);
         assert_eq!(n, ls.len() as u64);
-        assert!(g.flat.starts_with(&ls), "check_all accepted lines off the chain");
+        assert!(
+            g.flat.starts_with(&ls),
+            "check_all accepted lines off the chain"
+        );
     }
 });
