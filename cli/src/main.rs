@@ -268,7 +268,9 @@ fn verify(
     println!("Key:      {}", key.id());
     println!(
         "Files:    {} verified of {}",
-        files.len() - usize::from(report.failure.is_some()),
+        files
+            .len()
+            .saturating_sub(usize::from(report.failure.is_some())),
         files.len()
     );
     println!(

@@ -220,6 +220,19 @@ fn verify_against_a_kept_checkpoint_catches_a_cut_tail() {
     let o = args(&logs);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("truncated"), "{}", text(&o));
+
+    // Every file deleted: nothing of what the checkpoint counts is left.
+    for f in seclog_runtime::integrity::log_files(&logs).unwrap() {
+        std::fs::remove_file(f).unwrap();
+    }
+    let o = args(&logs);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("Files:    0 verified of 0"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("truncated"), "{}", text(&o));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -113,13 +113,15 @@ fn header(payload: &Value, name: &str) -> Option<String> {
                 .map(|(_, v)| v.clone())
         })
     };
-    match find(&payload["headers"]) {
+    let value = match find(&payload["headers"]) {
         Some(Value::String(s)) => Some(s),
         _ => match find(&payload["multiValueHeaders"]) {
             Some(Value::Array(values)) => values.last().and_then(Value::as_str).map(str::to_owned),
             _ => None,
         },
-    }
+    };
+    // An empty header says nothing, as an empty field of the request context.
+    value.filter(|s| !s.is_empty())
 }
 
 /// `"lambda":{"function":..,"version":..,"cold_start":..,"aws_request_id":..}`.
