@@ -60,3 +60,36 @@ fn an_empty_lambda_header_is_no_caller_key() {
         Some("curl/8")
     );
 }
+
+/// scanner: a text that was scrubbed before (`://user:[REDACTED:…]@host`, a masked e-mail
+/// address) matched again and came back unchanged, yet was reported as a finding, so the
+/// record's `redacted` manifest named a redaction that changed nothing.
+#[test]
+fn scrubbing_twice_finds_nothing_the_second_time() {
+    use seclog::redact::scanner::scrub;
+    for text in [
+        "mongodb://admin:hunter2-Xk9q@db.example.org:27017/shop",
+        "redis://:s3cr3t-Pa55word@cache.internal:6379/0",
+        "contact alice.smith@example.org about the invoice",
+        "password=Tr0ub4dor-and-3-horses",
+    ] {
+        let once = scrub(text).expect("the first pass finds it");
+        assert_ne!(once, text);
+        assert_eq!(
+            scrub(&once),
+            None,
+            "{once:?} changed nothing but was reported"
+        );
+    }
+    let (_, records) = seclog::testing::capture(|| {
+        seclog::event!(
+            "report.export",
+            note = "mongodb://admin:[REDACTED:url_credential]@db.example.org/shop"
+        );
+    });
+    assert_eq!(
+        records[0]["fields"]["note"],
+        "mongodb://admin:[REDACTED:url_credential]@db.example.org/shop"
+    );
+    assert!(records[0].get("redacted").is_none(), "{}", records[0]);
+}

@@ -198,7 +198,9 @@ pub fn scrub_with(s: &str, config: Config) -> Option<Scrubbed> {
     if hits.list.is_empty() && hits.cut.is_none() {
         return None;
     }
-    Some(hits.apply(s))
+    // A finding that is already masked (a text scrubbed before) changes nothing: it is not
+    // reported, so the record's manifest never names a redaction that did not happen.
+    Some(hits.apply(s)).filter(|r| r.text != s)
 }
 
 /// What replaces a finding.
