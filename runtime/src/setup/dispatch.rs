@@ -119,9 +119,18 @@ impl Dispatcher {
     }
 
     fn from_env_or_default() -> Self {
-        let b = super::builder::builder().with_env().unwrap_or_else(|e| {
+        // The scanner's switches as the program left them before its first record
+        // (`scanner::set_enabled`, `scanner::set_pii`): the environment may change them, the
+        // defaults do not switch them back on.
+        let current = || {
+            let mut b = super::builder::builder();
+            b.secret_scanner = crate::redact::scanner::enabled();
+            b.pii = crate::redact::scanner::pii();
+            b
+        };
+        let b = current().with_env().unwrap_or_else(|e| {
             eprintln!("seclog: {e}; using the defaults");
-            super::builder::builder()
+            current()
         });
         crate::redact::scanner::set_enabled(b.secret_scanner);
         crate::redact::scanner::set_pii(b.pii);
