@@ -1,6 +1,8 @@
-//! The watcher's work per record on the writer thread: `Watcher::observe_batch` on batches of
-//! 1000 realistic record lines, as the writer hands them over: handlers' records (some with a
-//! budget), failed logins from distinct users and IPs, and a mix. Throughput is per record.
+//! The watcher's work per record on the writer thread, on batches of 1000 realistic records:
+//! handlers' records (some with a budget), failed logins from distinct users and IPs, and a
+//! mix. `*_default_rules` is what the writer does: `Watcher::observe_records` with the facts
+//! each record is handed over with; `*_parsed` reads the same records from their bytes alone
+//! (`Watcher::observe_batch`), as for lines that come without facts. Throughput is per record.
 //!
 //! Run: `cargo bench --bench watch`. Results: BENCHMARKS.md ("Watcher").
 
@@ -8,7 +10,70 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use seclog::__private::{Callsite, CallsiteMeta, Facts, Level, Outcome};
 use seclog::watch::{Rules, Watcher};
+
+macro_rules! callsite {
+    ($fn_path:expr, $events:expr) => {
+        Callsite::new(CallsiteMeta {
+            fn_path: $fn_path,
+            file: "src/x.rs",
+            line: 1,
+            crate_name: "shop",
+            crate_version: "0.3.1",
+            events: $events,
+            levels: [Level::Info, Level::Warn, Level::Error, Level::Warn],
+            mandatory: false,
+        })
+    };
+}
+
+static LOGIN: Callsite = callsite!(
+    "shop::auth::login",
+    [
+        "authn_login_success",
+        "authn_login_fail",
+        "authn_login_fail",
+        "authn_login_fail"
+    ]
+);
+static EXPORT: Callsite =
+    callsite!("shop::reports::export", ["report.export"; 4]).with_budget_ns(250_000_000);
+static CREATE: [Callsite; 8] = [
+    callsite!("shop::orders::create_0", ["orders.create"; 4]),
+    callsite!("shop::orders::create_1", ["orders.create"; 4]),
+    callsite!("shop::orders::create_2", ["orders.create"; 4]),
+    callsite!("shop::orders::create_3", ["orders.create"; 4]),
+    callsite!("shop::orders::create_4", ["orders.create"; 4]),
+    callsite!("shop::orders::create_5", ["orders.create"; 4]),
+    callsite!("shop::orders::create_6", ["orders.create"; 4]),
+    callsite!("shop::orders::create_7", ["orders.create"; 4]),
+];
+
+/// The facts the record of `record(i)` is handed over with.
+fn facts(i: u32, len: usize) -> Facts {
+    let (callsite, outcome, duration_ns) = match i % 4 {
+        0 => (&LOGIN, Outcome::Failure, 52_311),
+        1 => (
+            &EXPORT,
+            Outcome::Success,
+            1_000_000 + u64::from(i * 37 % 9_000_000),
+        ),
+        _ => (
+            &CREATE[(i % 8) as usize],
+            Outcome::Success,
+            40_000 + u64::from(i % 5_000),
+        ),
+    };
+    Facts {
+        callsite,
+        outcome,
+        over_budget: false,
+        duration_ns,
+        units: 1,
+        len,
+    }
+}
 
 fn record(i: u32) -> String {
     match i % 4 {
@@ -32,14 +97,17 @@ fn record(i: u32) -> String {
     }
 }
 
-fn batch_of(pick: impl Fn(u32) -> u32) -> Vec<u8> {
-    (0..1000u32)
-        .flat_map(|i| {
-            let mut l = record(pick(i)).into_bytes();
-            l.push(b'\n');
-            l
-        })
-        .collect()
+/// A batch of 1000 records and their facts.
+fn batch_of(pick: impl Fn(u32) -> u32) -> (Vec<u8>, Vec<Facts>) {
+    let mut batch = Vec::new();
+    let mut all = Vec::new();
+    for i in 0..1000u32 {
+        let mut l = record(pick(i)).into_bytes();
+        l.push(b'\n');
+        all.push(facts(pick(i), l.len()));
+        batch.extend_from_slice(&l);
+    }
+    (batch, all)
 }
 
 fn bench(c: &mut Criterion) {
@@ -58,16 +126,23 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1000));
     g.measurement_time(Duration::from_secs(4));
     let now = Instant::now();
-    for (name, batch) in &batches {
+    for (name, (batch, facts)) in &batches {
         let mut w = Watcher::new(Rules::default(), Duration::from_secs(3600));
         g.bench_function(format!("{name}_default_rules"), |b| {
+            b.iter(|| w.observe_records(black_box(batch), black_box(facts), now));
+        });
+    }
+    let (batch, facts) = &batches[0].1;
+    let mut w = Watcher::new(Rules::none(), Duration::from_secs(3600));
+    g.bench_function("handlers_no_rules", |b| {
+        b.iter(|| w.observe_records(black_box(batch), black_box(facts), now));
+    });
+    for (name, (batch, _)) in &batches {
+        let mut w = Watcher::new(Rules::default(), Duration::from_secs(3600));
+        g.bench_function(format!("{name}_parsed"), |b| {
             b.iter(|| w.observe_batch(black_box(batch), now));
         });
     }
-    let mut w = Watcher::new(Rules::none(), Duration::from_secs(3600));
-    g.bench_function("handlers_no_rules", |b| {
-        b.iter(|| w.observe_batch(black_box(&batches[0].1), now));
-    });
     g.finish();
 }
 

@@ -31,7 +31,7 @@ fn spawn_child(mode: &str, dir: &Path) -> std::process::Child {
         .unwrap()
 }
 
-/// A writer in its own process: `shutdown` installs seclog with a file sink, records 300
+/// A writer in its own process: `shutdown` installs seclog with a file sink, records 301
 /// events and drops the guard; `forever` records until it is killed.
 #[test]
 fn child() {
@@ -56,6 +56,10 @@ fn child() {
             for n in 0..300u32 {
                 seclog::event!("order.place", n = n);
             }
+            // The 300 fill the first file: these two start the next one, so that the
+            // shutdown record is never the only record of the newest file.
+            seclog::flush();
+            seclog::event!("order.close", n = 300u32);
             drop(guard);
         }
         _ => {

@@ -164,7 +164,7 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
                 events: [#(#events),*],
                 levels: [#(#levels),*],
                 mandatory: #mandatory,
-            });
+            }).event_site();
         // In a `#[track_caller]` helper, the location is the helper's caller.
         let mut __seclog_inv = #k::__private::Invocation::start_at(
             &__SECLOG_CALLSITE,

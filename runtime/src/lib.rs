@@ -74,7 +74,9 @@ pub use who::lambda;
 pub mod __private {
     pub use crate::record::redacted as redact;
     pub use crate::record::serde_value::SerdeValue;
-    pub use crate::record::{Callsite, CallsiteMeta, Encoder, Invocation, Level, Loggable, Units};
+    pub use crate::record::{
+        Callsite, CallsiteMeta, Encoder, Facts, Invocation, Level, Loggable, Outcome, Units,
+    };
     pub use crate::setup::filter::enabled;
     pub use crate::who::context::{Caller, Identify};
     pub use serde;

@@ -12,6 +12,7 @@ use seclog_macros::event;
 
 use super::{Backpressure, Fallback, Stats};
 use crate::format::Format;
+use crate::record::Facts;
 use crate::sink::Sink;
 use crate::watch::{self, Watcher};
 
@@ -78,6 +79,9 @@ struct Episode {
 struct Queue {
     /// Complete records, each ending in `\n`, in `seq` order.
     buf: Vec<u8>,
+    /// What the watcher reads of each record in `buf`, in the same order (empty without a
+    /// watcher).
+    facts: Vec<Facts>,
     count: u64,
     /// Records ever queued, and those the writer is done with: `flush` waits for the one to
     /// catch up with the other.
@@ -98,6 +102,7 @@ struct Writer {
     slots: Vec<Slot>,
     /// The batch being delivered (held while a sink fails) and its record count.
     batch: Vec<u8>,
+    facts: Vec<Facts>,
     batch_count: u64,
 }
 
@@ -132,6 +137,7 @@ impl Pipeline {
         Pipeline {
             queue: Mutex::new(Queue {
                 buf: Vec::with_capacity(capacity.min(64 * 1024)),
+                facts: Vec::new(),
                 count: 0,
                 accepted: 0,
                 done: 0,
@@ -147,6 +153,7 @@ impl Pipeline {
             writer: Mutex::new(Writer {
                 slots,
                 batch: Vec::new(),
+                facts: Vec::new(),
                 batch_count: 0,
             }),
             thread: Mutex::new(None),
@@ -165,12 +172,12 @@ impl Pipeline {
     /// Hands a batch taken from the queue to the watcher, then writes what it found (as
     /// records, through the queue: on the writer thread, and on a thread draining the queue
     /// itself, pushes never wait) and calls the alert callbacks. Not under the watcher's lock.
-    fn watch_batch(&self, batch: &[u8]) {
+    fn watch_batch(&self, batch: &[u8], facts: &[Facts]) {
         let Some(m) = &self.watch else { return };
         let now = Instant::now();
         let (out, hooks) = {
             let mut w = lock(m);
-            w.observe_batch(batch, now);
+            w.observe_records(batch, facts, now);
             w.tick(now);
             w.take_output()
         };
@@ -216,9 +223,9 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Appends a record given as its bytes without `seq`, and where the digits go. Returns
-    /// the `seq` it was given, unless it was dropped.
-    pub(crate) fn push(&self, record: &[u8], seq_at: usize) -> Option<u64> {
+    /// Appends a record given as its bytes without `seq`, where the digits go, and its facts
+    /// for the watcher. Returns the `seq` it was given, unless it was dropped.
+    pub(crate) fn push(&self, record: &[u8], seq_at: usize, mut facts: Facts) -> Option<u64> {
         let background = self.background.load(Ordering::Acquire);
         let draining = DRAINING.try_with(Cell::get).unwrap_or(true);
         let mut q = lock(&self.queue);
@@ -257,7 +264,12 @@ impl Pipeline {
             }
         }
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+        let start = q.buf.len();
         insert_seq(&mut q.buf, record, seq_at, seq);
+        if self.watch.is_some() {
+            facts.len = q.buf.len() - start;
+            q.facts.push(facts);
+        }
         q.count += 1;
         q.accepted += 1;
         let wake = q.writer_asleep || q.buf.len() > self.capacity / 2;
@@ -311,13 +323,14 @@ impl Pipeline {
                 {
                     let mut q = lock(&self.queue);
                     std::mem::swap(&mut q.buf, &mut w.batch);
+                    std::mem::swap(&mut q.facts, &mut w.facts);
                     w.batch_count = std::mem::take(&mut q.count);
                     q.overflow = false;
                     if q.waiting > 0 {
                         self.progress.notify_all();
                     }
                 }
-                self.watch_batch(&w.batch);
+                self.watch_batch(&w.batch, &w.facts);
             }
             if w.batch_count == 0 {
                 continue;
@@ -414,10 +427,11 @@ impl Pipeline {
                         break;
                     }
                     std::mem::swap(&mut q.buf, &mut w.batch);
+                    std::mem::swap(&mut q.facts, &mut w.facts);
                     w.batch_count = std::mem::take(&mut q.count);
                     q.overflow = false;
                 }
-                self.watch_batch(&w.batch);
+                self.watch_batch(&w.batch, &w.facts);
             }
             let delivered = self.deliver(&mut w);
             if !delivered.done {
@@ -529,6 +543,7 @@ impl Pipeline {
     fn finish_batch(&self, w: &mut Writer, delivered: Delivered) {
         let n = std::mem::take(&mut w.batch_count);
         w.batch.clear();
+        w.facts.clear();
         let mut lost = 0;
         for slot in &mut w.slots {
             slot.offset = Some(0);
@@ -537,6 +552,7 @@ impl Pipeline {
         }
         if w.batch.capacity() > 4 * self.capacity.max(1 << 20) {
             w.batch = Vec::new();
+            w.facts = Vec::new();
         }
         self.written.fetch_add(n - lost.min(n), Ordering::Relaxed);
         self.dropped.fetch_add(lost.min(n), Ordering::Relaxed);
@@ -687,6 +703,7 @@ impl Pipeline {
             }
         }
         w.batch.clear();
+        w.facts.clear();
         w.batch_count = 0;
         for slot in &mut w.slots {
             slot.offset = Some(0);
@@ -694,6 +711,7 @@ impl Pipeline {
             slot.lost = 0;
         }
         q.buf.clear();
+        q.facts.clear();
         q.count = 0;
         q.done += held;
     }

@@ -16,6 +16,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use super::encoder::{Encoder, Manifest, escape_into, write_str_limited};
+use super::facts::Facts;
 use super::level::Level;
 use super::loggable::Loggable;
 use crate::redact;
@@ -79,6 +80,8 @@ pub struct Callsite {
     budget_ns: u64,
     /// `usage = ".."`; empty when the call site counts no usage.
     usage: &'static str,
+    /// An `event!` call site, not a handler: its duration is only the time to encode it.
+    event_site: bool,
     fragments: [OnceLock<Fragments>; 2],
 }
 
@@ -97,12 +100,24 @@ struct Fragments {
     where_location: Box<[u8]>,
 }
 
+impl fmt::Debug for Callsite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Callsite")
+            .field("meta", &self.meta)
+            .field("budget_ns", &self.budget_ns)
+            .field("usage", &self.usage)
+            .field("event_site", &self.event_site)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Callsite {
     pub const fn new(meta: CallsiteMeta) -> Self {
         Callsite {
             meta,
             budget_ns: 0,
             usage: "",
+            event_site: false,
             fragments: [OnceLock::new(), OnceLock::new()],
         }
     }
@@ -117,6 +132,32 @@ impl Callsite {
     pub const fn with_usage(mut self, usage: &'static str) -> Self {
         self.usage = usage;
         self
+    }
+
+    /// Marks an `event!` call site: the watcher keeps no latency for it.
+    pub const fn event_site(mut self) -> Self {
+        self.event_site = true;
+        self
+    }
+
+    /// What the macro knew of the call site.
+    pub(crate) fn meta(&self) -> &CallsiteMeta {
+        &self.meta
+    }
+
+    /// The time budget in nanoseconds; 0 when there is none.
+    pub(crate) fn budget_ns(&self) -> u64 {
+        self.budget_ns
+    }
+
+    /// The usage its calls count under; empty when none.
+    pub(crate) fn usage(&self) -> &'static str {
+        self.usage
+    }
+
+    /// Whether this is an `event!` call site rather than a handler.
+    pub(crate) fn is_event_site(&self) -> bool {
+        self.event_site
     }
 
     /// The level of a record with `outcome`, over its budget or not.
@@ -455,7 +496,15 @@ impl Invocation {
         };
         let (head, body) = self.buf.split_at(self.head_len);
         let (location, where_extra, units) = (self.location, &self.where_extra, self.units);
-        dispatcher.emit(|out| {
+        let facts = Facts {
+            callsite,
+            outcome,
+            over_budget,
+            duration_ns,
+            units,
+            len: 0,
+        };
+        dispatcher.emit(facts, |out| {
             out.reserve(head.len() + body.len() + 256);
             out.extend_from_slice(head);
             let seq_at = out.len();

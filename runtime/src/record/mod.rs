@@ -2,6 +2,7 @@
 //! redaction and limits applied, [`Loggable`], levels and time. The hot path.
 
 pub mod encoder;
+pub mod facts;
 pub mod invocation;
 pub mod level;
 pub mod limits;
@@ -11,6 +12,7 @@ pub mod serde_value;
 pub mod time;
 
 pub use encoder::{Array, Encoder, LogKey, Object};
+pub use facts::Facts;
 pub use invocation::{Callsite, CallsiteMeta, Invocation, Outcome, Units};
 pub use level::{Level, ParseLevelError};
 pub use limits::Limits;

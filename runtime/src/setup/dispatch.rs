@@ -14,7 +14,7 @@ use crate::delivery::Pipeline;
 use crate::delivery::pipeline::{SEQ, insert_seq};
 use crate::record::encoder::{escape_into, write_str_limited};
 use crate::record::invocation::write_location;
-use crate::record::{CallsiteMeta, Limits};
+use crate::record::{CallsiteMeta, Facts, Limits};
 use crate::testing;
 
 static INSTALLED: OnceLock<Dispatcher> = OnceLock::new();
@@ -195,8 +195,9 @@ impl Dispatcher {
 
     /// Emits one record. `assemble` writes its bytes without the `seq` value and returns the
     /// offset where the value goes: the sequence number is taken when the record enters the
-    /// queue, so that `seq` order is output order. Never panics and never fails the caller.
-    pub(crate) fn emit(&self, assemble: impl FnOnce(&mut Vec<u8>) -> usize) {
+    /// queue, so that `seq` order is output order. `facts` go beside the bytes, for the
+    /// watcher. Never panics and never fails the caller.
+    pub(crate) fn emit(&self, facts: Facts, assemble: impl FnOnce(&mut Vec<u8>) -> usize) {
         if testing::capturing() {
             let mut buf = Vec::with_capacity(512);
             let at = assemble(&mut buf);
@@ -213,7 +214,7 @@ impl Dispatcher {
             let Some(f) = assemble.take() else { return };
             buf.clear();
             let at = f(&mut buf);
-            self.hand_over(&buf, at);
+            self.hand_over(&buf, at, facts);
             if buf.capacity() > 1 << 20 {
                 *buf = Vec::new();
             }
@@ -222,18 +223,18 @@ impl Dispatcher {
             // Re-entered while handing over (a sink that logs), or the thread is ending.
             let mut buf = Vec::with_capacity(512);
             let at = f(&mut buf);
-            self.hand_over(&buf, at);
+            self.hand_over(&buf, at, facts);
         }
     }
 
-    fn hand_over(&self, record: &[u8], at: usize) {
+    fn hand_over(&self, record: &[u8], at: usize, facts: Facts) {
         #[cfg(feature = "tracing")]
         if let Some(bridge) = self.bridge {
             // The same `seq` in both places; a record the queue dropped still goes to tracing.
             let seq = if bridge.only() {
                 None
             } else {
-                self.pipeline.push(record, at)
+                self.pipeline.push(record, at, facts)
             };
             let seq = seq.unwrap_or_else(|| SEQ.fetch_add(1, Ordering::Relaxed));
             let mut full = Vec::with_capacity(record.len() + 20);
@@ -241,6 +242,6 @@ impl Dispatcher {
             bridge.emit(&full);
             return;
         }
-        self.pipeline.push(record, at);
+        self.pipeline.push(record, at, facts);
     }
 }

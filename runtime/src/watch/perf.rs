@@ -31,6 +31,14 @@ struct Handler {
     alerted: Option<Instant>,
 }
 
+/// A handler's histogram, or none: past [`MAX_HANDLERS`] handlers, or a name longer than
+/// [`MAX_NAME`], calls are only counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Tracked(u32),
+    Untracked,
+}
+
 /// Drift settings: see [`super::Rules::perf_drift`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Drift {
@@ -59,30 +67,46 @@ impl Perf {
     /// Counts one call of `func` that took `duration_ns`.
     #[inline]
     pub(crate) fn record(&mut self, func: &[u8], duration_ns: u64, budget: Option<(u64, bool)>) {
-        let i = match self.index.get(func) {
-            Some(&i) => i as usize,
-            None => {
-                if self.handlers.len() >= MAX_HANDLERS || func.len() > MAX_NAME {
-                    self.untracked += 1;
-                    return;
-                }
-                let Ok(hist) = Histogram::new_with_bounds(LOW_NS, HIGH_NS, SIGFIG) else {
-                    return;
-                };
-                let i = self.handlers.len();
-                self.handlers.push(Handler {
-                    name: String::from_utf8_lossy(func).into(),
-                    hist,
-                    budget_ns: None,
-                    over_budget: 0,
-                    baseline_p95: None,
-                    alerted: None,
-                });
-                self.index.insert(func.into(), i as u32);
-                i
-            }
+        let slot = match self.index.get(func) {
+            Some(&i) => Slot::Tracked(i),
+            None => self.slot(func),
         };
-        let h = &mut self.handlers[i];
+        self.record_at(slot, duration_ns, budget);
+    }
+
+    /// The histogram of `func` (its `where.fn`, JSON-escaped), made on first sight while there
+    /// is room for it.
+    pub(crate) fn slot(&mut self, func: &[u8]) -> Slot {
+        if let Some(&i) = self.index.get(func) {
+            return Slot::Tracked(i);
+        }
+        if self.handlers.len() >= MAX_HANDLERS || func.len() > MAX_NAME {
+            return Slot::Untracked;
+        }
+        let Ok(hist) = Histogram::new_with_bounds(LOW_NS, HIGH_NS, SIGFIG) else {
+            return Slot::Untracked;
+        };
+        let i = self.handlers.len() as u32;
+        self.handlers.push(Handler {
+            name: String::from_utf8_lossy(func).into(),
+            hist,
+            budget_ns: None,
+            over_budget: 0,
+            baseline_p95: None,
+            alerted: None,
+        });
+        self.index.insert(func.into(), i);
+        Slot::Tracked(i)
+    }
+
+    /// Counts one call of the handler in `slot` that took `duration_ns`.
+    #[inline]
+    pub(crate) fn record_at(&mut self, slot: Slot, duration_ns: u64, budget: Option<(u64, bool)>) {
+        let Slot::Tracked(i) = slot else {
+            self.untracked += 1;
+            return;
+        };
+        let h = &mut self.handlers[i as usize];
         h.hist.saturating_record(duration_ns.max(1));
         if let Some((b, over)) = budget {
             h.budget_ns = Some(b);

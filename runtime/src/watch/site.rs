@@ -1,0 +1,135 @@
+//! What the watcher knows of each call site, found once and then looked up by the call
+//! site's address: the records of the pipeline come with their [`Facts`], so an ordinary
+//! handler's record costs a lookup and a histogram update, and its bytes are never read.
+
+use std::collections::HashMap;
+
+use crate::record::encoder::escape_into;
+use crate::record::{Callsite, Facts, Outcome};
+
+use super::perf::{Perf, Slot};
+use super::sketch::hash_map_bytes;
+
+/// Call sites remembered at most: a program has a fixed number, so this is never reached in
+/// practice; past it, records are read from their bytes instead.
+pub(crate) const MAX_SITES: usize = 1024;
+/// Longer event or usage names are not remembered (the record is read from its bytes).
+const MAX_NAME: usize = 256;
+
+/// What an event is to the watcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// seclog's own records (`seclog.*`, `sys_*`) and the events alerts are written as: not
+    /// watched, so nothing feeds back.
+    Own,
+    LoginFail,
+    LoginOk,
+    Other,
+}
+
+impl Kind {
+    pub(crate) fn of(event: &[u8]) -> Kind {
+        match event {
+            b"authn_login_fail" => Kind::LoginFail,
+            b"authn_login_success" => Kind::LoginOk,
+            b"authn_login_fail_max"
+            | b"authn_login_successafterfail"
+            | b"excess_rate_limit_exceeded" => Kind::Own,
+            e if e.starts_with(b"seclog.") || e.starts_with(b"sys_") => Kind::Own,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// One call site, as the watcher uses it.
+pub(crate) struct Site {
+    /// The event of each outcome, in [`Outcome`] order.
+    pub(crate) kinds: [Kind; 4],
+    /// Its latency histogram; none for an `event!` call site.
+    pub(crate) perf: Option<Slot>,
+    /// The event of a failed call, JSON-escaped as in the record (the failure spike's key).
+    pub(crate) failure_event: Box<[u8]>,
+    /// The usage its calls count under, JSON-escaped as in the record.
+    pub(crate) usage: Option<Box<[u8]>>,
+    /// The budget, when it has one.
+    pub(crate) budget_ns: Option<u64>,
+}
+
+impl Site {
+    /// Whether any rule needs more of a record than its facts: its caller (`who`).
+    pub(crate) fn needs_who(&self, outcome: Outcome, auth: bool) -> bool {
+        self.usage.is_some()
+            || (auth
+                && matches!(
+                    self.kinds[outcome as usize],
+                    Kind::LoginFail | Kind::LoginOk
+                ))
+    }
+}
+
+/// The call sites seen, by address.
+#[derive(Default)]
+pub(crate) struct Sites {
+    map: HashMap<usize, Site, foldhash::fast::FixedState>,
+}
+
+impl Sites {
+    /// The site of `facts`, learnt on first sight; `None` when it cannot be remembered.
+    #[inline]
+    pub(crate) fn get(&mut self, facts: &Facts, perf: &mut Perf) -> Option<&Site> {
+        let key = std::ptr::from_ref(facts.callsite) as usize;
+        if !self.map.contains_key(&key) {
+            if self.map.len() >= MAX_SITES {
+                return None;
+            }
+            let site = learn(facts.callsite, perf)?;
+            self.map.insert(key, site);
+        }
+        self.map.get(&key)
+    }
+
+    /// Bytes held, from capacities: at most [`cap_bytes`].
+    pub(crate) fn memory_bytes(&self) -> usize {
+        hash_map_bytes(self.map.capacity(), size_of::<(usize, Site)>())
+            + self
+                .map
+                .values()
+                .map(|s| s.failure_event.len() + s.usage.as_ref().map_or(0, |u| u.len()))
+                .sum::<usize>()
+    }
+}
+
+/// The most [`Sites`] holds.
+pub(crate) fn cap_bytes() -> usize {
+    hash_map_bytes(MAX_SITES, size_of::<(usize, Site)>()) + MAX_SITES * 2 * MAX_NAME
+}
+
+fn escaped(s: &str) -> Option<Box<[u8]>> {
+    let mut b = Vec::with_capacity(s.len());
+    escape_into(&mut b, s);
+    (b.len() <= MAX_NAME).then(|| b.into_boxed_slice())
+}
+
+fn learn(callsite: &'static Callsite, perf: &mut Perf) -> Option<Site> {
+    let meta = callsite.meta();
+    let kinds = meta.events.map(|e| Kind::of(e.as_bytes()));
+    let failure_event = escaped(meta.events[Outcome::Failure as usize])?;
+    let usage = match callsite.usage() {
+        "" => None,
+        u => Some(escaped(u)?),
+    };
+    let perf = if callsite.is_event_site() {
+        None
+    } else {
+        let mut func = Vec::with_capacity(meta.fn_path.len());
+        escape_into(&mut func, meta.fn_path);
+        Some(perf.slot(&func))
+    };
+    Some(Site {
+        kinds,
+        perf,
+        failure_event,
+        usage,
+        budget_ns: (callsite.budget_ns() != 0).then_some(callsite.budget_ns()),
+    })
+}
