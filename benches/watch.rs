@@ -66,12 +66,11 @@ fn facts(i: u32, len: usize) -> Facts {
         ),
     };
     Facts {
-        callsite,
+        duration_ns,
+        len: u32::try_from(len).unwrap(),
+        site: callsite.id(),
         outcome,
         over_budget: false,
-        duration_ns,
-        units: 1,
-        len,
     }
 }
 

@@ -36,6 +36,19 @@ thread_local! {
     static DRAINING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// A value alone on its cache lines (two, for the adjacent-line prefetcher): two threads
+/// writing to neighbouring fields would otherwise take the line from each other.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -107,7 +120,9 @@ struct Writer {
 }
 
 pub(crate) struct Pipeline {
-    queue: Mutex<Queue>,
+    /// Padded: handlers write to it on every record, so nothing the writer reads may share
+    /// its cache lines.
+    queue: Padded<Mutex<Queue>>,
     /// The writer waits here for records (and between retries).
     ready: Condvar,
     /// Producers wait here for room, and `flush` for the writer to catch up.
@@ -122,8 +137,9 @@ pub(crate) struct Pipeline {
     dropped: AtomicU64,
     fallback: AtomicU64,
     failing: AtomicU32,
-    /// Watches every batch before the sinks get it (see [`crate::watch`]).
-    watch: Option<Mutex<Watcher>>,
+    /// Watches every batch before the sinks get it (see [`crate::watch`]). Apart, for the
+    /// same reason as the queue: the writer thread works in it on every record.
+    watch: Option<Box<Padded<Mutex<Watcher>>>>,
 }
 
 impl Pipeline {
@@ -135,7 +151,7 @@ impl Pipeline {
         watcher: Option<Watcher>,
     ) -> Self {
         Pipeline {
-            queue: Mutex::new(Queue {
+            queue: Padded(Mutex::new(Queue {
                 buf: Vec::with_capacity(capacity.min(64 * 1024)),
                 facts: Vec::new(),
                 count: 0,
@@ -147,7 +163,7 @@ impl Pipeline {
                 waiting: 0,
                 writer_asleep: false,
                 stop: false,
-            }),
+            })),
             ready: Condvar::new(),
             progress: Condvar::new(),
             writer: Mutex::new(Writer {
@@ -165,7 +181,7 @@ impl Pipeline {
             dropped: AtomicU64::new(0),
             fallback: AtomicU64::new(0),
             failing: AtomicU32::new(0),
-            watch: watcher.map(Mutex::new),
+            watch: watcher.map(|w| Box::new(Padded(Mutex::new(w)))),
         }
     }
 
@@ -267,7 +283,7 @@ impl Pipeline {
         let start = q.buf.len();
         insert_seq(&mut q.buf, record, seq_at, seq);
         if self.watch.is_some() {
-            facts.len = q.buf.len() - start;
+            facts.len = u32::try_from(q.buf.len() - start).unwrap_or(u32::MAX);
             q.facts.push(facts);
         }
         q.count += 1;

@@ -12,6 +12,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::sync::atomic::AtomicU16;
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
@@ -82,6 +83,8 @@ pub struct Callsite {
     usage: &'static str,
     /// An `event!` call site, not a handler: its duration is only the time to encode it.
     event_site: bool,
+    /// Its number for the watcher, given on its first record (0 until then).
+    pub(super) id: AtomicU16,
     fragments: [OnceLock<Fragments>; 2],
 }
 
@@ -118,6 +121,7 @@ impl Callsite {
             budget_ns: 0,
             usage: "",
             event_site: false,
+            id: AtomicU16::new(0),
             fragments: [OnceLock::new(), OnceLock::new()],
         }
     }
@@ -497,12 +501,11 @@ impl Invocation {
         let (head, body) = self.buf.split_at(self.head_len);
         let (location, where_extra, units) = (self.location, &self.where_extra, self.units);
         let facts = Facts {
-            callsite,
+            duration_ns,
+            len: 0,
+            site: callsite.id(),
             outcome,
             over_budget,
-            duration_ns,
-            units,
-            len: 0,
         };
         dispatcher.emit(facts, |out| {
             out.reserve(head.len() + body.len() + 256);

@@ -59,6 +59,7 @@ pub struct Builder {
     pub(crate) flush_timeout: Duration,
     #[cfg(feature = "tracing")]
     pub(crate) tracing: Option<crate::delivery::bridge::Bridge>,
+    pub(crate) watching: bool,
     pub(crate) rules: Rules,
     pub(crate) on_alert: Vec<AlertHook>,
     pub(crate) summary_interval: Duration,
@@ -81,6 +82,7 @@ impl Default for Builder {
             flush_timeout: Duration::from_secs(5),
             #[cfg(feature = "tracing")]
             tracing: None,
+            watching: true,
             rules: Rules::default(),
             on_alert: Vec::new(),
             summary_interval: Duration::from_secs(60),
@@ -107,6 +109,7 @@ impl fmt::Debug for Builder {
             .field("backpressure", &self.backpressure)
             .field("queue_bytes", &self.queue_bytes)
             .field("flush_timeout", &self.flush_timeout)
+            .field("watching", &self.watching)
             .field("rules", &self.rules)
             .field("summary_interval", &self.summary_interval)
             .finish_non_exhaustive()
@@ -190,18 +193,33 @@ impl Builder {
             .into_iter()
             .map(|(sink, format)| Slot::new(sink, format))
             .collect();
-        let watcher = Watcher::with_hooks(
-            std::mem::replace(&mut self.rules, Rules::none()),
-            self.summary_interval,
-            std::mem::take(&mut self.on_alert),
-        );
+        let watcher = self.watching.then(|| {
+            Watcher::with_hooks(
+                std::mem::replace(&mut self.rules, Rules::none()),
+                self.summary_interval,
+                std::mem::take(&mut self.on_alert),
+            )
+        });
         Pipeline::new(
             slots,
             self.queue_bytes,
             self.backpressure,
             self.flush_timeout,
-            Some(watcher),
+            watcher,
         )
+    }
+
+    /// Whether records are watched at all (see [`crate::watch`]). Default: on. Off, there are
+    /// no `seclog.perf` or `seclog.usage` summaries and no alerts, [`rules`](Self::rules) and
+    /// [`on_alert`](Self::on_alert) are ignored, and a record is handed over without the
+    /// 16 bytes of facts the watcher reads.
+    ///
+    /// ```no_run
+    /// let _guard = seclog::builder().watching(false).install().unwrap();
+    /// ```
+    pub fn watching(mut self, on: bool) -> Self {
+        self.watching = on;
+        self
     }
 
     /// The detection rules the watcher applies to the records (see [`crate::watch`]).

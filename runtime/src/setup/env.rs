@@ -21,6 +21,7 @@ impl Builder {
     /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
     /// | `SECLOG_HASH_KEY_FILE` | a file holding the pseudonym key in hex (see [`HashKey`]) |
     /// | `SECLOG_SECRET_SCANNER` | `on` (default) or `off`: the secret rules of the scanner |
+    /// | `SECLOG_WATCH` | `on` (default) or `off`: watching (summaries and alerts, see [`crate::watch`]) |
     /// | `SECLOG_PII` | the personal data masked in unmarked strings: `on` (default), `off`, or a comma-separated list of `email`, `phone`, `iban`, `ssn`, `card`; `-kind` switches one off (`-phone,-iban`), a list without signs names the only kinds on (`email,card`) |
     ///
     /// An unset variable keeps the current value; an invalid one is an error that names it.
@@ -86,17 +87,10 @@ impl Builder {
             self.limits.max_items = parse_limit("SECLOG_MAX_ITEMS", v)?;
         }
         if let Some(v) = get("SECLOG_SECRET_SCANNER") {
-            self.secret_scanner = match v.as_str() {
-                "on" => true,
-                "off" => false,
-                _ => {
-                    return Err(InitError::invalid(
-                        "SECLOG_SECRET_SCANNER",
-                        v,
-                        "expected on or off",
-                    ));
-                }
-            };
+            self.secret_scanner = on_off("SECLOG_SECRET_SCANNER", v)?;
+        }
+        if let Some(v) = get("SECLOG_WATCH") {
+            self.watching = on_off("SECLOG_WATCH", v)?;
         }
         if let Some(v) = get("SECLOG_PII") {
             self.pii = self
@@ -110,6 +104,15 @@ impl Builder {
             self.hash_key = Some(key);
         }
         Ok(self)
+    }
+}
+
+/// A switch: `on` or `off`.
+fn on_off(name: &'static str, v: String) -> Result<bool, InitError> {
+    match v.as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(InitError::invalid(name, v, "expected on or off")),
     }
 }
 
@@ -255,5 +258,24 @@ mod tests {
                 .starts_with("SECLOG_PII=\"-fax\" is not valid: unknown kind \"fax\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn reads_the_switches() {
+        assert!(builder().with_lookup(env(&[])).unwrap().watching);
+        let b = builder()
+            .with_lookup(env(&[
+                ("SECLOG_WATCH", "off"),
+                ("SECLOG_SECRET_SCANNER", "off"),
+            ]))
+            .unwrap();
+        assert!(!b.watching && !b.secret_scanner);
+        for var in ["SECLOG_WATCH", "SECLOG_SECRET_SCANNER"] {
+            let e = builder().with_lookup(env(&[(var, "no")])).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("{var}=\"no\" is not valid: expected on or off")
+            );
+        }
     }
 }

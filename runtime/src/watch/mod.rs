@@ -463,16 +463,24 @@ impl Watcher {
     pub fn observe_records(&mut self, batch: &[u8], facts: &[Facts], now: Instant) {
         let mut at = 0;
         for f in facts {
-            let line = batch.get(at..at + f.len).unwrap_or_default();
-            at += f.len;
+            let end = match f.len {
+                // Longer than 4 GiB: its end is its newline.
+                u32::MAX => batch
+                    .get(at..)
+                    .and_then(|rest| memchr::memchr(b'\n', rest))
+                    .map_or(batch.len(), |i| at + i + 1),
+                len => at + len as usize,
+            };
+            let line = batch.get(at..end).unwrap_or_default();
+            at = end;
             self.observe_facts(f, line, now);
         }
     }
 
     /// Watches one record from its facts; `line` is its bytes (with the final newline).
     #[inline]
-    pub fn observe_facts(&mut self, f: &Facts, line: &[u8], now: Instant) {
-        let Some(site) = self.sites.get(f, &mut self.perf) else {
+    fn observe_facts(&mut self, f: &Facts, line: &[u8], now: Instant) {
+        let Some(site) = self.sites.get(f.site, &mut self.perf) else {
             return self.observe(line.strip_suffix(b"\n").unwrap_or(line), now);
         };
         let kind = site.kinds[f.outcome as usize];
@@ -494,8 +502,7 @@ impl Watcher {
             self.skipped += 1;
             return;
         };
-        let usage = l.usage.map(|(name, _)| (name, f.units));
-        self.by_caller(kind, usage, &l, now);
+        self.by_caller(kind, l.usage, &l, now);
     }
 
     /// Watches every line of a batch of records, read from their bytes alone.

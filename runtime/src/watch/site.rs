@@ -1,14 +1,12 @@
-//! What the watcher knows of each call site, found once and then looked up by the call
-//! site's address: the records of the pipeline come with their [`Facts`], so an ordinary
-//! handler's record costs a lookup and a histogram update, and its bytes are never read.
-
-use std::collections::HashMap;
+//! What the watcher knows of each call site, learnt on its first record and then looked up by
+//! the call site's number: the pipeline's records come with their [`Facts`](crate::record::Facts),
+//! so an ordinary handler's record costs a lookup and a histogram update, and its bytes are
+//! never read.
 
 use crate::record::encoder::escape_into;
-use crate::record::{Callsite, Facts, Outcome};
+use crate::record::{Callsite, Outcome, facts};
 
 use super::perf::{Perf, Slot};
-use super::sketch::hash_map_bytes;
 
 /// Call sites remembered at most: a program has a fixed number, so this is never reached in
 /// practice; past it, records are read from their bytes instead.
@@ -67,41 +65,64 @@ impl Site {
     }
 }
 
-/// The call sites seen, by address.
+/// In [`Sites::index`]: a call site that cannot be learnt (names too long).
+const UNKNOWN: u16 = u16::MAX;
+
+/// The call sites seen, by number.
 #[derive(Default)]
 pub(crate) struct Sites {
-    map: HashMap<usize, Site, foldhash::fast::FixedState>,
+    /// Call site number → position in `sites` + 1 (0: not learnt yet).
+    index: Vec<u16>,
+    sites: Vec<Site>,
 }
 
 impl Sites {
-    /// The site of `facts`, learnt on first sight; `None` when it cannot be remembered.
+    /// The call site numbered `id`, learnt on first sight; `None` when it cannot be
+    /// remembered (the record is then read from its bytes).
     #[inline]
-    pub(crate) fn get(&mut self, facts: &Facts, perf: &mut Perf) -> Option<&Site> {
-        let key = std::ptr::from_ref(facts.callsite) as usize;
-        if !self.map.contains_key(&key) {
-            if self.map.len() >= MAX_SITES {
-                return None;
-            }
-            let site = learn(facts.callsite, perf)?;
-            self.map.insert(key, site);
+    pub(crate) fn get(&mut self, id: u16, perf: &mut Perf) -> Option<&Site> {
+        let id = usize::from(id);
+        match self.index.get(id) {
+            Some(&UNKNOWN) => None,
+            Some(&i) if i != 0 => self.sites.get(usize::from(i) - 1),
+            _ => self.learn(id, perf),
         }
-        self.map.get(&key)
+    }
+
+    #[cold]
+    fn learn(&mut self, id: usize, perf: &mut Perf) -> Option<&Site> {
+        if id == 0 || self.sites.len() >= MAX_SITES {
+            return None;
+        }
+        if self.index.len() <= id {
+            self.index.resize(id + 1, 0);
+        }
+        let callsite = facts::callsite(u16::try_from(id).ok()?);
+        let Some(site) = callsite.and_then(|c| learn(c, perf)) else {
+            self.index[id] = UNKNOWN;
+            return None;
+        };
+        self.sites.push(site);
+        self.index[id] = u16::try_from(self.sites.len()).ok()?;
+        self.sites.last()
     }
 
     /// Bytes held, from capacities: at most [`cap_bytes`].
     pub(crate) fn memory_bytes(&self) -> usize {
-        hash_map_bytes(self.map.capacity(), size_of::<(usize, Site)>())
+        self.index.capacity() * size_of::<u16>()
+            + self.sites.capacity() * size_of::<Site>()
             + self
-                .map
-                .values()
+                .sites
+                .iter()
                 .map(|s| s.failure_event.len() + s.usage.as_ref().map_or(0, |u| u.len()))
                 .sum::<usize>()
     }
 }
 
-/// The most [`Sites`] holds.
+/// The most [`Sites`] holds: an index entry for every call site number, and
+/// [`MAX_SITES`] sites with their names.
 pub(crate) fn cap_bytes() -> usize {
-    hash_map_bytes(MAX_SITES, size_of::<(usize, Site)>()) + MAX_SITES * 2 * MAX_NAME
+    (usize::from(u16::MAX) + 1) * size_of::<u16>() + MAX_SITES * (size_of::<Site>() + 2 * MAX_NAME)
 }
 
 fn escaped(s: &str) -> Option<Box<[u8]>> {
