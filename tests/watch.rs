@@ -189,6 +189,14 @@ fn watching_through_the_pipeline() {
     context::scope_sync(acme(), || export_rows(1));
     settle();
     assert_eq!(seclog::watch::usage("reports.export", "acme", "carol"), 102);
+    // Names that JSON escapes are asked for as they are.
+    let odd = || Caller::new().with_user("zoë \"z\"").with_tenant("a\\b");
+    context::scope_sync(odd(), || export_rows(7));
+    settle();
+    assert_eq!(
+        seclog::watch::usage("reports.export", "a\\b", "zoë \"z\""),
+        7
+    );
     let over = sink.of("excess_rate_limit_exceeded");
     assert_eq!(over.len(), 1, "{over:?}");
     let f = &over[0]["fields"];

@@ -2,16 +2,19 @@
 //! own records, in process, after redaction, off the handler's thread, in bounded memory.
 //!
 //! The writer thread hands every batch it takes from the queue to a watcher before the sinks
-//! get it (with no set-up, the thread that emits a record does the same). The watcher reads
-//! the few fields it needs from each line with a forward scan (`event`, `outcome`,
-//! `duration_ns`, the budget and usage keys, `where.fn`, and `who` only for logins and usage)
-//! and updates fixed-size structures. What it finds it writes as records through the normal
-//! path — sealed into the integrity chain like any other — and hands alerts to
+//! get it (with no set-up, the thread that emits a record does the same). Each record comes
+//! with 16 bytes of facts from the invocation that made it: its call site's number, outcome,
+//! duration and budget verdict. From those alone the watcher updates the handler's latency
+//! histogram and the failure counts; it reads the record's bytes only when a rule needs the
+//! caller (`who`, for logins and usage). What it finds it writes as records through the
+//! normal path — sealed into the integrity chain like any other — and hands alerts to
 //! [`Builder::on_alert`](crate::Builder::on_alert). seclog's own records (`seclog.*`, `sys_*`)
 //! and the events alerts are written as (`authn_login_fail_max`,
 //! `authn_login_successafterfail`, `excess_rate_limit_exceeded`) are not watched, so nothing
-//! feeds back. Every other record's `where.fn` is a handler for the latency summaries,
-//! `event!` call sites included (their duration is the time to encode the record).
+//! feeds back. Latency is summarised per handler (`#[security_logged]` function); `event!`
+//! call sites count towards the rules but have no latency of their own.
+//! [`Builder::watching(false)`](crate::Builder::watching) (or `SECLOG_WATCH=off`) turns
+//! watching off.
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -154,3 +154,58 @@ fn learn(callsite: &'static Callsite, perf: &mut Perf) -> Option<Site> {
         budget_ns: (callsite.budget_ns() != 0).then_some(callsite.budget_ns()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{CallsiteMeta, Level};
+
+    fn callsite(fn_path: &'static str, events: [&'static str; 4]) -> &'static Callsite {
+        Box::leak(Box::new(Callsite::new(CallsiteMeta {
+            fn_path,
+            file: "src/x.rs",
+            line: 1,
+            crate_name: "x",
+            crate_version: "1.0.0",
+            events,
+            levels: [Level::Info; 4],
+            mandatory: false,
+        })))
+    }
+
+    #[test]
+    fn learns_each_site_once_up_to_its_cap() {
+        let mut perf = Perf::new();
+        let mut sites = Sites::default();
+        let login = callsite(
+            "x::login",
+            [
+                "authn_login_success",
+                "authn_login_fail",
+                "seclog.crash",
+                "authn_login_fail",
+            ],
+        );
+        let s = sites.get(login.id(), &mut perf).unwrap();
+        assert_eq!(
+            s.kinds,
+            [Kind::LoginOk, Kind::LoginFail, Kind::Own, Kind::LoginFail]
+        );
+        assert_eq!(&*s.failure_event, b"authn_login_fail");
+        assert!(s.perf.is_some() && s.usage.is_none() && s.budget_ns.is_none());
+        assert!(s.needs_who(Outcome::Failure, true) && !s.needs_who(Outcome::Failure, false));
+        // Unnumbered, and past the cap: read from the bytes instead.
+        assert!(sites.get(0, &mut perf).is_none());
+        let many: Vec<u16> = (0..MAX_SITES + 10)
+            .map(|i| callsite(Box::leak(format!("x::f{i}").into_boxed_str()), ["e"; 4]).id())
+            .collect();
+        let known = many
+            .iter()
+            .filter(|&&id| sites.get(id, &mut perf).is_some())
+            .count();
+        assert_eq!(known, MAX_SITES - 1);
+        assert!(sites.memory_bytes() <= cap_bytes());
+        // A site once learnt is found again.
+        assert!(sites.get(login.id(), &mut perf).is_some());
+    }
+}
