@@ -42,7 +42,7 @@ fn login(req: LoginRequest, #[skip] users: &Users) -> Result<u64, AuthError> {
 /// Exports `rows` rows: the usage counted for the caller, 3 ms budget.
 #[security_logged(event = "report.export", budget = "3ms", usage = "reports.export", units = rows)]
 fn export(rows: u32, slow: bool) -> u32 {
-    std::thread::sleep(Duration::from_micros(if slow { 6_000 } else { 500 }));
+    std::thread::sleep(Duration::from_micros(if slow { 15_000 } else { 500 }));
     rows
 }
 
@@ -66,9 +66,15 @@ fn try_login(users: &Users, ip: &str, user: &str, password: &str) {
 fn main() {
     let _guard = seclog::builder()
         .service("shop", "1.0.0")
-        .rules(Rules::default().quota("reports.export", 5_000, Duration::from_secs(3600)))
+        .rules(
+            Rules::default()
+                .quota("reports.export", 5_000, Duration::from_secs(3600))
+                .perf_drift_min_count(10),
+        )
         .on_alert(|a: &Alert| eprintln!("ALERT {a}"))
-        .summary_interval(Duration::from_millis(300))
+        // Each phase below is shorter than an interval or has at least 10 exports in one:
+        // the quick exports make the export's baseline, the slow ones drift from it.
+        .summary_interval(Duration::from_millis(500))
         .install()
         .expect("installed once");
     let users = Users(HashMap::from([
@@ -82,7 +88,8 @@ fn main() {
     for _ in 0..25 {
         context::scope_sync(acme(), || export(100, false));
     }
-    std::thread::sleep(Duration::from_millis(350));
+    // The quick exports' interval ends before anything else happens.
+    std::thread::sleep(Duration::from_millis(600));
 
     eprintln!("-- credential stuffing: one address tries 30 leaked accounts");
     for i in 0..30 {
@@ -100,9 +107,9 @@ fn main() {
     }
     try_login(&users, "192.0.2.44", "bob", "hunter2");
 
-    eprintln!("-- the export slows down to 6 ms, and acme goes over its quota");
-    for _ in 0..25 {
+    eprintln!("-- the export slows down to 15 ms, and acme goes over its quota");
+    for _ in 0..20 {
         context::scope_sync(acme(), || export(200, true));
     }
-    std::thread::sleep(Duration::from_millis(350));
+    std::thread::sleep(Duration::from_millis(600));
 }
