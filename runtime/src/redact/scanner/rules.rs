@@ -948,12 +948,15 @@ struct Compiled {
     /// For each keyword, its rule.
     rule_of: Vec<u8>,
     regexes: Vec<Regex>,
+    /// The shortest text each rule's regex can match: a shorter window is not searched.
+    min_len: Vec<usize>,
 }
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     let mut keywords = Vec::new();
     let mut rule_of = Vec::new();
     let mut regexes = Vec::new();
+    let mut min_len = Vec::new();
     for (i, r) in RULES.iter().enumerate() {
         for k in r.keywords {
             keywords.push(*k);
@@ -963,6 +966,16 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
             At::Word(_) | At::Here(_) => format!(r"\A(?:{})", r.pattern),
             At::Around(..) => r.pattern.to_owned(),
         };
+        min_len.push(
+            regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(&pattern)
+                .ok()
+                .and_then(|hir| hir.properties().minimum_len())
+                .unwrap_or(0),
+        );
         regexes.push(
             RegexBuilder::new(&pattern)
                 .unicode(false)
@@ -982,6 +995,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         ac,
         rule_of,
         regexes,
+        min_len,
     }
 });
 
@@ -990,6 +1004,11 @@ const N_RULES: usize = RULES.len();
 /// Adds every secret in `hay` to `hits`.
 pub(super) fn find(hay: &[u8], hits: &mut Hits) {
     let c = &*COMPILED;
+    // Most strings hold no keyword: one unanchored pass says so, cheaper than setting up the
+    // overlapping search.
+    if !c.ac.is_match(hay) {
+        return;
+    }
     let mut matches = c.ac.find_overlapping_iter(hay);
     // Most strings hold no keyword: nothing else is set up for them.
     let Some(first) = matches.next() else {
@@ -1041,7 +1060,7 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
                 hay.len().min(m.end() + ahead),
             ),
         };
-        if from >= to {
+        if from >= to || to - from < c.min_len[ri] {
             continue;
         }
         let window = &hay[from..to];
