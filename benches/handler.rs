@@ -18,6 +18,8 @@
 //!
 //! The writer thread watches every record (`seclog::watch`); `SECLOG_WATCH=off cargo bench
 //! --bench handler` measures the same without the watcher, for the caller's cost of it.
+//! `SECLOG_BENCH_READING_SINK=1` replaces the discarding sink with one that reads every byte
+//! of each batch, as a file or socket sink does.
 //!
 //! Run: `cargo bench --bench handler`. Results: BENCHMARKS.md.
 
@@ -143,10 +145,35 @@ fn with_floor(user: &str, qty: u32) -> Receipt {
     out
 }
 
+/// A sink that reads every byte of each batch and keeps nothing, as a file or a socket does
+/// when it copies the batch (`SECLOG_BENCH_READING_SINK=1`).
+#[derive(Default)]
+struct Reading(AtomicU64);
+
+impl seclog::Sink for Reading {
+    fn write(&self, record: &[u8]) -> std::io::Result<()> {
+        let mut written = 0;
+        self.write_batch(record, &mut written)
+    }
+
+    fn write_batch(&self, records: &[u8], written: &mut usize) -> std::io::Result<()> {
+        let sum = records[*written..]
+            .iter()
+            .fold(0u64, |a, &b| a.wrapping_add(u64::from(b)));
+        self.0.fetch_add(black_box(sum), Ordering::Relaxed);
+        *written = records.len();
+        Ok(())
+    }
+}
+
 fn handler(c: &mut Criterion) {
     // The environment only for `SECLOG_WATCH`: nothing else is set when benchmarking.
-    let _guard = seclog::builder()
-        .sink(seclog::sink::Discard)
+    let builder = if std::env::var_os("SECLOG_BENCH_READING_SINK").is_some() {
+        seclog::builder().sink(Reading::default())
+    } else {
+        seclog::builder().sink(seclog::sink::Discard)
+    };
+    let _guard = builder
         .with_env()
         .expect("valid SECLOG_* variables")
         .install()
