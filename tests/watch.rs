@@ -5,44 +5,18 @@
 //! A configuration is installed once per process: this file is its own test binary with one
 //! test.
 
-use std::io;
+mod common;
+
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+
+use common::{Memory, settle};
 use std::time::Duration;
 
 use seclog::context::{self, Caller};
+use seclog::security_logged;
 use seclog::watch::{Alert, Rules};
-use seclog::{Sink, security_logged};
 use serde_json::Value;
-
-#[derive(Clone, Default)]
-struct Memory(Arc<Mutex<Vec<u8>>>);
-
-impl Sink for Memory {
-    fn write(&self, record: &[u8]) -> io::Result<()> {
-        self.0.lock().unwrap().extend_from_slice(record);
-        Ok(())
-    }
-}
-
-impl Memory {
-    fn records(&self) -> Vec<Value> {
-        self.0
-            .lock()
-            .unwrap()
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice(l).unwrap())
-            .collect()
-    }
-
-    fn of(&self, event: &str) -> Vec<Value> {
-        self.records()
-            .into_iter()
-            .filter(|r| r["event"] == event)
-            .collect()
-    }
-}
 
 #[security_logged(event = "authn_login", who = user)]
 fn login(user: &str, ok: bool) -> Result<u32, String> {
@@ -67,12 +41,6 @@ fn export_rows(rows: u32) -> u32 {
 fn from_ip<R>(ip: &str, f: impl FnOnce() -> R) -> R {
     let ip: IpAddr = ip.parse().unwrap();
     context::scope_sync(Caller::new().with_ip(ip), f)
-}
-
-/// Flushes twice: the first writes the records, whose alerts the writer queues meanwhile.
-fn settle() {
-    assert!(seclog::flush());
-    assert!(seclog::flush());
 }
 
 #[test]

@@ -5,43 +5,23 @@
 //! A configuration is installed once per process: the test that needs another one runs this
 //! binary again as a child.
 
-use std::io;
-use std::process::Command;
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::{Duration, Instant};
 
+use seclog::security_logged;
 use seclog::watch::Rules;
-use seclog::{Sink, security_logged};
 use serde_json::Value;
 
-#[derive(Clone, Default)]
-struct Memory(Arc<Mutex<Vec<u8>>>);
+use common::{Memory, settle};
 
-impl Sink for Memory {
-    fn write(&self, record: &[u8]) -> io::Result<()> {
-        self.0.lock().unwrap().extend_from_slice(record);
-        Ok(())
-    }
+/// What these tests read back from the sink.
+trait Watched {
+    fn alerts(&self, rule: &str) -> Vec<Value>;
+    fn next_interval(&self);
 }
 
-impl Memory {
-    fn records(&self) -> Vec<Value> {
-        self.0
-            .lock()
-            .unwrap()
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice(l).unwrap())
-            .collect()
-    }
-
-    fn of(&self, event: &str) -> Vec<Value> {
-        self.records()
-            .into_iter()
-            .filter(|r| r["event"] == event)
-            .collect()
-    }
-
+impl Watched for Memory {
     fn alerts(&self, rule: &str) -> Vec<Value> {
         self.of("seclog.alert")
             .into_iter()
@@ -81,15 +61,9 @@ fn render(pause_ms: u64) -> u64 {
 #[security_logged(event = "clock.tick")]
 fn tick() {}
 
-/// Flushes twice: the first writes the records, whose alerts the writer queues meanwhile.
-fn settle() {
-    assert!(seclog::flush());
-    assert!(seclog::flush());
-}
-
 #[test]
 fn spike_and_drift_through_the_pipeline() {
-    if std::env::var_os("SECLOG_TEST_CHILD").is_some() {
+    if std::env::var_os(common::CHILD).is_some() {
         return;
     }
     let sink = Memory::default();
@@ -184,13 +158,8 @@ fn spike_and_drift_through_the_pipeline() {
 /// failure spike under the default rules.
 #[test]
 fn watching_off() {
-    if std::env::var_os("SECLOG_TEST_CHILD").is_none() {
-        let status = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "watching_off", "--nocapture", "--test-threads=1"])
-            .env("SECLOG_TEST_CHILD", "1")
-            .status()
-            .unwrap();
-        assert!(status.success());
+    if !common::is_child("watching_off") {
+        common::run_child("watching_off", &[], &[]);
         return;
     }
     let sink = Memory::default();

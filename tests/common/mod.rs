@@ -3,7 +3,9 @@
 
 #![allow(dead_code)]
 
+use std::io;
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -72,4 +74,36 @@ pub fn parse(bytes: &[u8]) -> Vec<Value> {
         .filter(|l| !l.is_empty())
         .map(|l| serde_json::from_slice(l).unwrap())
         .collect()
+}
+
+/// A sink that keeps every record in memory, for tests that read back what was written.
+#[derive(Clone, Default)]
+pub struct Memory(Arc<Mutex<Vec<u8>>>);
+
+impl seclog::Sink for Memory {
+    fn write(&self, record: &[u8]) -> io::Result<()> {
+        self.0.lock().unwrap().extend_from_slice(record);
+        Ok(())
+    }
+}
+
+impl Memory {
+    /// Every record written so far, parsed.
+    pub fn records(&self) -> Vec<Value> {
+        parse(&self.0.lock().unwrap())
+    }
+
+    /// The records of `event`.
+    pub fn of(&self, event: &str) -> Vec<Value> {
+        self.records()
+            .into_iter()
+            .filter(|r| r["event"] == event)
+            .collect()
+    }
+}
+
+/// Flushes twice: the first writes the records, whose alerts the writer queues meanwhile.
+pub fn settle() {
+    assert!(seclog::flush());
+    assert!(seclog::flush());
 }
