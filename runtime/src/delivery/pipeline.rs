@@ -26,6 +26,10 @@ const RETRY_MAX: Duration = Duration::from_secs(1);
 const POLL: Duration = Duration::from_millis(1);
 /// After this long without records, the writer sleeps until a producer wakes it.
 const IDLE: Duration = Duration::from_millis(20);
+/// Once records are queued, the writer lets more gather for this long before it takes them:
+/// the queue's lock and cache lines then change hands once per batch, not every few records.
+/// A flush, a producer waiting for room, a half-full queue or shutdown ends the wait.
+const GATHER: Duration = Duration::from_millis(1);
 /// A sink that panics this many times in a row on the same batch loses that batch (counted
 /// as dropped): retrying a deterministic bug would stall the pipeline forever.
 const MAX_PANICS: u32 = 3;
@@ -107,6 +111,8 @@ struct Queue {
     overflow: bool,
     /// Producers waiting for room.
     waiting: usize,
+    /// Calls of `flush` waiting for the writer.
+    flushing: usize,
     writer_asleep: bool,
     stop: bool,
 }
@@ -161,6 +167,7 @@ impl Pipeline {
                 drops_since: None,
                 overflow: false,
                 waiting: 0,
+                flushing: 0,
                 writer_asleep: false,
                 stop: false,
             })),
@@ -390,8 +397,8 @@ impl Pipeline {
     }
 
     /// Waits until records are queued, or the watcher's summaries are `due`: polling while
-    /// records keep coming, asleep (woken by a producer or the summary time) once idle.
-    /// `false` when the pipeline stops.
+    /// records keep coming, asleep (woken by a producer or the summary time) once idle; then
+    /// lets records gather for [`GATHER`]. `false` when the pipeline stops.
     fn wait_for_records(&self, due: Option<Instant>) -> bool {
         let mut q = lock(&self.queue);
         let idle_since = Instant::now();
@@ -422,6 +429,21 @@ impl Pipeline {
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
             }
+        }
+        let until = Instant::now() + GATHER;
+        loop {
+            if q.stop || q.flushing > 0 || q.waiting > 0 || q.buf.len() > self.capacity / 2 {
+                break;
+            }
+            let now = Instant::now();
+            if now >= until || due.is_some_and(|d| now >= d) {
+                break;
+            }
+            q = self
+                .ready
+                .wait_timeout(q, until - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
         true
     }
@@ -617,6 +639,7 @@ impl Pipeline {
             let deadline = Instant::now() + timeout;
             let mut q = lock(&self.queue);
             let target = q.accepted;
+            q.flushing += 1;
             self.ready.notify_one();
             while q.done < target {
                 let now = Instant::now();
@@ -630,6 +653,7 @@ impl Pipeline {
                     .0;
                 self.ready.notify_one();
             }
+            q.flushing -= 1;
             q.done >= target
         } else {
             self.drain();

@@ -944,24 +944,49 @@ const RULES: &[Rule] = &[
 const MAX_ATTEMPTS: usize = 512;
 
 struct Compiled {
-    ac: AhoCorasick,
-    /// For each keyword, its rule.
-    rule_of: Vec<u8>,
+    /// Every rule's keywords, and the rule of each.
+    all: Keywords,
+    /// The keywords of the rules that can match fewer than [`SHORT`] bytes: a shorter string
+    /// is searched for these only.
+    short: Keywords,
     regexes: Vec<Regex>,
     /// The shortest text each rule's regex can match: a shorter window is not searched.
     min_len: Vec<usize>,
 }
 
+/// Strings shorter than this (names, statuses, ids) are searched only for the keywords of
+/// rules that can match them.
+const SHORT: usize = 24;
+
+struct Keywords {
+    ac: AhoCorasick,
+    rule_of: Vec<u8>,
+}
+
+impl Keywords {
+    fn new(rules: impl Iterator<Item = usize>) -> Self {
+        let mut keywords = Vec::new();
+        let mut rule_of = Vec::new();
+        for i in rules {
+            for k in RULES[i].keywords {
+                keywords.push(*k);
+                rule_of.push(u8::try_from(i).expect("fewer than 256 rules"));
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keywords)
+            .expect("the scanner's keywords build an automaton");
+        Keywords { ac, rule_of }
+    }
+}
+
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let mut keywords = Vec::new();
-    let mut rule_of = Vec::new();
     let mut regexes = Vec::new();
     let mut min_len = Vec::new();
     for (i, r) in RULES.iter().enumerate() {
-        for k in r.keywords {
-            keywords.push(*k);
-            rule_of.push(u8::try_from(i).expect("fewer than 256 rules"));
-        }
         let pattern = match r.at {
             At::Word(_) | At::Here(_) => format!(r"\A(?:{})", r.pattern),
             At::Around(..) => r.pattern.to_owned(),
@@ -985,15 +1010,9 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
                 .unwrap_or_else(|e| panic!("scanner rule {i} ({}): {e}", r.tag)),
         );
     }
-    let ac = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(&keywords)
-        .expect("the scanner's keywords build an automaton");
     Compiled {
-        ac,
-        rule_of,
+        all: Keywords::new(0..RULES.len()),
+        short: Keywords::new((0..RULES.len()).filter(|&i| min_len[i] < SHORT)),
         regexes,
         min_len,
     }
@@ -1004,21 +1023,19 @@ const N_RULES: usize = RULES.len();
 /// Adds every secret in `hay` to `hits`.
 pub(super) fn find(hay: &[u8], hits: &mut Hits) {
     let c = &*COMPILED;
-    // Most strings hold no keyword: one unanchored pass says so, cheaper than setting up the
-    // overlapping search.
-    if !c.ac.is_match(hay) {
+    // A rule cannot match in a string shorter than its shortest match: short strings (names,
+    // statuses) are searched for fewer keywords. Most strings hold no keyword at all: one
+    // unanchored pass says so, cheaper than setting up the overlapping search.
+    let keywords = if hay.len() < SHORT { &c.short } else { &c.all };
+    if !keywords.ac.is_match(hay) {
         return;
     }
-    let mut matches = c.ac.find_overlapping_iter(hay);
-    // Most strings hold no keyword: nothing else is set up for them.
-    let Some(first) = matches.next() else {
-        return;
-    };
+    let matches = keywords.ac.find_overlapping_iter(hay);
     // Per rule: text before this offset was already searched (or matched) by it.
     let mut done = [0usize; N_RULES];
     let mut attempts = 0;
-    for m in std::iter::once(first).chain(matches) {
-        let ri = usize::from(c.rule_of[m.pattern().as_usize()]);
+    for m in matches {
+        let ri = usize::from(keywords.rule_of[m.pattern().as_usize()]);
         let rule = &RULES[ri];
         if m.start() < done[ri] {
             continue;
@@ -1102,4 +1119,21 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
 
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every rule's regex has a shortest match, read off the regex itself; a rule that can
+    /// match a short string has its keywords in the short strings' automaton.
+    #[test]
+    fn every_rule_has_a_shortest_match() {
+        let c = &*COMPILED;
+        for (i, (r, &n)) in RULES.iter().zip(&c.min_len).enumerate() {
+            assert!(n > 0, "{}", r.tag);
+            let short = c.short.rule_of.iter().any(|&ri| usize::from(ri) == i);
+            assert_eq!(short, n < SHORT, "{}", r.tag);
+        }
+    }
 }
