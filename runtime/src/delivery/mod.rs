@@ -4,8 +4,12 @@
 //! background writer thread (started by [`crate::Builder::install`]) takes everything queued
 //! at once and hands it to each sink as one batch, so a burst of records costs a few `write`
 //! calls, and the sinks' work (sealing into the integrity chain, formatting, network I/O)
-//! never runs on the handler's thread. The writer gives records their order: `seq` is taken
-//! when a record enters the queue, and batches leave in that order.
+//! never runs on the handler's thread. Records gather for up to a millisecond before the
+//! writer takes them (less when the queue is half full, a flush waits or the program shuts
+//! down): the queue's lock and cache lines then pass between the threads once per batch
+//! rather than every few records, which the handler's thread would pay for. The writer gives
+//! records their order: `seq` is taken when a record enters the queue, and batches leave in
+//! that order.
 //!
 //! # When the sink is slow or failing
 //!
