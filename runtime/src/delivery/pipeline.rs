@@ -8,6 +8,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
+use crossbeam_utils::CachePadded;
 use seclog_macros::event;
 
 use super::{Backpressure, Fallback, Stats};
@@ -38,19 +39,6 @@ thread_local! {
     /// Set on the writer thread, and on a thread draining the queue itself: records emitted
     /// there (a sink that logs, the writer's own reports) never wait for room.
     static DRAINING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// A value alone on its cache lines (two, for the adjacent-line prefetcher): two threads
-/// writing to neighbouring fields would otherwise take the line from each other.
-#[repr(align(128))]
-struct Padded<T>(T);
-
-impl<T> std::ops::Deref for Padded<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -126,9 +114,9 @@ struct Writer {
 }
 
 pub(crate) struct Pipeline {
-    /// Padded: handlers write to it on every record, so nothing the writer reads may share
-    /// its cache lines.
-    queue: Padded<Mutex<Queue>>,
+    /// Alone on its cache lines: handlers write to it on every record, so nothing the writer
+    /// reads may share them.
+    queue: CachePadded<Mutex<Queue>>,
     /// The writer waits here for records (and between retries).
     ready: Condvar,
     /// Producers wait here for room, and `flush` for the writer to catch up.
@@ -145,7 +133,7 @@ pub(crate) struct Pipeline {
     failing: AtomicU32,
     /// Watches every batch before the sinks get it (see [`crate::watch`]). Apart, for the
     /// same reason as the queue: the writer thread works in it on every record.
-    watch: Option<Box<Padded<Mutex<Watcher>>>>,
+    watch: Option<CachePadded<Mutex<Watcher>>>,
 }
 
 impl Pipeline {
@@ -157,7 +145,7 @@ impl Pipeline {
         watcher: Option<Watcher>,
     ) -> Self {
         Pipeline {
-            queue: Padded(Mutex::new(Queue {
+            queue: CachePadded::new(Mutex::new(Queue {
                 buf: Vec::with_capacity(capacity.min(64 * 1024)),
                 facts: Vec::new(),
                 count: 0,
@@ -188,7 +176,7 @@ impl Pipeline {
             dropped: AtomicU64::new(0),
             fallback: AtomicU64::new(0),
             failing: AtomicU32::new(0),
-            watch: watcher.map(|w| Box::new(Padded(Mutex::new(w)))),
+            watch: watcher.map(|w| CachePadded::new(Mutex::new(w))),
         }
     }
 
