@@ -279,6 +279,14 @@ fn fail_and_recover(broken: Option<std::fs::File>, error: &str) {
 
     fail.store(false, Ordering::SeqCst);
     assert!(seclog::flush());
+    // The recovery report is written by the time the flush returns: it is part of what the
+    // flush waited for.
+    let flushed = parse(&ok.lock().unwrap());
+    let reports = flushed
+        .iter()
+        .filter(|r| r["event"] == "sys_monitor_enabled")
+        .count();
+    assert_eq!(reports, 1);
     drop(guard);
 
     let records = parse(&ok.lock().unwrap());

@@ -92,6 +92,9 @@ struct Queue {
     /// catch up with the other.
     accepted: u64,
     done: u64,
+    /// Records queued by the writer itself while it works (its reports, the watcher's alerts,
+    /// records a sink logs): `flush` waits for these too.
+    own: u64,
     /// Records dropped since the last `sys_monitor_disabled` report, and when that began.
     drops: u64,
     drops_since: Option<SystemTime>,
@@ -151,6 +154,7 @@ impl Pipeline {
                 count: 0,
                 accepted: 0,
                 done: 0,
+                own: 0,
                 drops: 0,
                 drops_since: None,
                 overflow: false,
@@ -283,6 +287,7 @@ impl Pipeline {
         }
         q.count += 1;
         q.accepted += 1;
+        q.own += u64::from(draining);
         let wake = q.writer_asleep || q.buf.len() > self.capacity / 2;
         drop(q);
         if wake {
@@ -584,8 +589,6 @@ impl Pipeline {
         self.dropped.fetch_add(lost.min(n), Ordering::Relaxed);
         let (drops, since) = {
             let mut q = lock(&self.queue);
-            q.done += n;
-            self.progress.notify_all();
             (std::mem::take(&mut q.drops), q.drops_since.take())
         };
         for (sink, e) in delivered.recovered {
@@ -618,28 +621,42 @@ impl Pipeline {
                 until = crate::record::time::rfc3339(SystemTime::now())
             );
         }
+        // Counted done only now, with the reports above queued: `flush` then waits for them.
+        let mut q = lock(&self.queue);
+        q.done += n;
+        self.progress.notify_all();
     }
 
-    /// Waits until every record accepted before the call is written (at most the flush
-    /// bound), then flushes the sinks. `false` if records are still pending.
+    /// Waits until every record accepted before the call is written, with what the writer
+    /// queued meanwhile (at most the flush bound), then flushes the sinks. `false` if records are still pending.
     pub(crate) fn flush(&self, timeout: Duration) -> bool {
         let complete = if self.background.load(Ordering::Acquire) {
             let deadline = Instant::now() + timeout;
             let mut q = lock(&self.queue);
-            let target = q.accepted;
+            let mut target = q.accepted;
+            let mut own = q.own;
             q.flushing += 1;
             self.ready.notify_one();
-            while q.done < target {
-                let now = Instant::now();
-                if now >= deadline {
+            loop {
+                while q.done < target {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    q = self
+                        .progress
+                        .wait_timeout(q, (deadline - now).min(Duration::from_millis(50)))
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                    self.ready.notify_one();
+                }
+                // What the writer queued while writing those (a sink's recovery, an alert, a
+                // record a sink logs) is part of them: it is queued before they count as done.
+                if q.done < target || q.own == own {
                     break;
                 }
-                q = self
-                    .progress
-                    .wait_timeout(q, (deadline - now).min(Duration::from_millis(50)))
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
-                self.ready.notify_one();
+                own = q.own;
+                target = q.accepted;
             }
             q.flushing -= 1;
             q.done >= target

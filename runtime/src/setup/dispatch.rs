@@ -65,8 +65,9 @@ pub(crate) fn install(d: Dispatcher) -> Result<&'static Dispatcher, InitError> {
 /// Writes out everything emitted before the call and flushes the sinks.
 ///
 /// With a background writer, waits until it has written every record accepted before the
-/// call, at most [`Builder::flush_timeout`] (default 5 s): a failing sink cannot hang the
-/// caller. Returns `false` if records were still pending when the wait ended.
+/// call, and the records writing them led to (a sink's recovery report, an alert, a record
+/// a sink logs), at most [`Builder::flush_timeout`] (default 5 s): a failing sink cannot
+/// hang the caller. Returns `false` if records were still pending when the wait ended.
 ///
 /// ```
 /// #[seclog::security_logged]
