@@ -56,8 +56,9 @@ fn child() {
             for n in 0..300u32 {
                 seclog::event!("order.place", n = n);
             }
-            // The 300 fill the first file: these two start the next one, so that the
-            // shutdown record is never the only record of the newest file.
+            // The 300 fill the first file: this record and the shutdown record start the
+            // next one, so that the shutdown record is never the only record of the newest
+            // file.
             seclog::flush();
             seclog::event!("order.close", n = 300u32);
             drop(guard);

@@ -9,14 +9,14 @@ mod common;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-
-use common::{Memory, settle};
 use std::time::Duration;
 
 use seclog::context::{self, Caller};
 use seclog::security_logged;
 use seclog::watch::{Alert, Rules};
 use serde_json::Value;
+
+use common::Memory;
 
 #[security_logged(event = "authn_login", who = user)]
 fn login(user: &str, ok: bool) -> Result<u32, String> {
@@ -66,10 +66,10 @@ fn watching_through_the_pipeline() {
     for _ in 0..2 {
         from_ip("198.51.100.7", || login("alice", false)).unwrap_err();
     }
-    settle();
+    assert!(seclog::flush());
     assert!(sink.of("authn_login_fail_max").is_empty());
     from_ip("198.51.100.7", || login("alice", false)).unwrap_err();
-    settle();
+    assert!(seclog::flush());
     let max = sink.of("authn_login_fail_max");
     assert_eq!(max.len(), 1, "{max:?}");
     let f = &max[0]["fields"];
@@ -81,11 +81,11 @@ fn watching_through_the_pipeline() {
     assert_eq!(max[0]["level"], "WARN");
     // Once per cool-down.
     from_ip("198.51.100.7", || login("alice", false)).unwrap_err();
-    settle();
+    assert!(seclog::flush());
     assert_eq!(sink.of("authn_login_fail_max").len(), 1);
     // A success after those failures.
     from_ip("198.51.100.7", || login("alice", true)).unwrap();
-    settle();
+    assert!(seclog::flush());
     let saf = sink.of("authn_login_successafterfail");
     assert_eq!(saf.len(), 1, "{saf:?}");
     assert_eq!(saf[0]["fields"]["user"], "alice");
@@ -95,12 +95,12 @@ fn watching_through_the_pipeline() {
     for u in 0..4 {
         from_ip("203.0.113.66", || login(&format!("user{u}"), false)).unwrap_err();
     }
-    settle();
+    assert!(seclog::flush());
     assert!(sink.of("seclog.alert").is_empty());
     for u in 4..8 {
         from_ip("203.0.113.66", || login(&format!("user{u}"), false)).unwrap_err();
     }
-    settle();
+    assert!(seclog::flush());
     let cs = sink.of("seclog.alert");
     assert_eq!(cs.len(), 1, "{cs:?}");
     assert_eq!(cs[0]["fields"]["rule"], "credential_stuffing");
@@ -114,12 +114,12 @@ fn watching_through_the_pipeline() {
             seclog::events::authn_login_fail_unknown_user(&format!("ghost{u}"))
         });
     }
-    settle();
+    assert!(seclog::flush());
     assert_eq!(sink.of("seclog.alert").len(), 1);
     from_ip("192.0.2.99", || {
         seclog::events::authn_login_fail_unknown_user("ghost2")
     });
-    settle();
+    assert!(seclog::flush());
     let cs = sink.of("seclog.alert");
     assert_eq!(cs.len(), 2, "{cs:?}");
     assert_eq!(cs[1]["fields"]["ip"], "192.0.2.99");
@@ -140,7 +140,7 @@ fn watching_through_the_pipeline() {
     // Usage: the record carries it, the query counts it, a quota alerts once per window.
     let acme = || Caller::new().with_user("carol").with_tenant("acme");
     context::scope_sync(acme(), || export_rows(60));
-    settle();
+    assert!(seclog::flush());
     let rec = sink.of("report.export");
     assert!(rec.is_empty());
     let rows: Vec<Value> = sink
@@ -155,12 +155,12 @@ fn watching_through_the_pipeline() {
     assert!(sink.of("excess_rate_limit_exceeded").is_empty());
     context::scope_sync(acme(), || export_rows(41));
     context::scope_sync(acme(), || export_rows(1));
-    settle();
+    assert!(seclog::flush());
     assert_eq!(seclog::watch::usage("reports.export", "acme", "carol"), 102);
     // Names that JSON escapes are asked for as they are.
     let odd = || Caller::new().with_user("zoë \"z\"").with_tenant("a\\b");
     context::scope_sync(odd(), || export_rows(7));
-    settle();
+    assert!(seclog::flush());
     assert_eq!(
         seclog::watch::usage("reports.export", "a\\b", "zoë \"z\""),
         7
@@ -186,7 +186,7 @@ fn watching_through_the_pipeline() {
     export(0);
     export(10);
     std::thread::sleep(Duration::from_millis(700));
-    settle();
+    assert!(seclog::flush());
     let perf = sink.of("seclog.perf");
     let ex: Vec<&Value> = perf
         .iter()

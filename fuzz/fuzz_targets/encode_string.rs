@@ -1,8 +1,8 @@
 //! Any bytes, as a string, written into a record through the capture sink and through the
 //! encoder: always exactly one line of valid JSON, and with the scanner off (secrets and
 //! personal data) the string reads back as it went in (after lossy UTF-8 decoding), or as its
-//! cut prefix and the cut mark when it is over the string limit. Strings go in as values, `Display` errors, and object keys
-//! (cut at the same limit).
+//! cut prefix and the cut mark when it is over the string limit. Strings go in as values,
+//! `Display` errors, and object keys (cut at the same limit).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

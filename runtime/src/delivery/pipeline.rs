@@ -45,6 +45,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Waits on `cv` for at most `timeout`; like [`lock`], a poisoned lock is taken as it is.
+fn wait<'a, T>(cv: &Condvar, guard: MutexGuard<'a, T>, timeout: Duration) -> MutexGuard<'a, T> {
+    cv.wait_timeout(guard, timeout)
+        .unwrap_or_else(PoisonError::into_inner)
+        .0
+}
+
 /// A configured destination: the sink, its format, and its state in the current batch.
 pub(crate) struct Slot {
     sink: Box<dyn Sink>,
@@ -314,11 +321,7 @@ impl Pipeline {
                 q.overflow = true;
                 break;
             }
-            q = self
-                .progress
-                .wait_timeout(q, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            q = wait(&self.progress, q, deadline - now);
         }
         q.waiting -= 1;
         q
@@ -376,11 +379,7 @@ impl Pipeline {
                     if now >= deadline {
                         break;
                     }
-                    q = self
-                        .ready
-                        .wait_timeout(q, deadline - now)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
+                    q = wait(&self.ready, q, deadline - now);
                 }
                 drop(q);
                 w = lock(&self.writer);
@@ -406,21 +405,12 @@ impl Pipeline {
             if idle_since.elapsed() >= IDLE {
                 q.writer_asleep = true;
                 q = match due {
-                    Some(d) => {
-                        self.ready
-                            .wait_timeout(q, d - now)
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .0
-                    }
+                    Some(d) => wait(&self.ready, q, d - now),
                     None => self.ready.wait(q).unwrap_or_else(PoisonError::into_inner),
                 };
                 q.writer_asleep = false;
             } else {
-                q = self
-                    .ready
-                    .wait_timeout(q, POLL)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
+                q = wait(&self.ready, q, POLL);
             }
         }
         let until = Instant::now() + GATHER;
@@ -432,11 +422,7 @@ impl Pipeline {
             if now >= until || due.is_some_and(|d| now >= d) {
                 break;
             }
-            q = self
-                .ready
-                .wait_timeout(q, until - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            q = wait(&self.ready, q, until - now);
         }
         true
     }
@@ -628,7 +614,8 @@ impl Pipeline {
     }
 
     /// Waits until every record accepted before the call is written, with what the writer
-    /// queued meanwhile (at most the flush bound), then flushes the sinks. `false` if records are still pending.
+    /// queued meanwhile (at most the flush bound), then flushes the sinks. `false` if records
+    /// are still pending.
     pub(crate) fn flush(&self, timeout: Duration) -> bool {
         let complete = if self.background.load(Ordering::Acquire) {
             let deadline = Instant::now() + timeout;
@@ -643,11 +630,11 @@ impl Pipeline {
                     if now >= deadline {
                         break;
                     }
-                    q = self
-                        .progress
-                        .wait_timeout(q, (deadline - now).min(Duration::from_millis(50)))
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
+                    q = wait(
+                        &self.progress,
+                        q,
+                        (deadline - now).min(Duration::from_millis(50)),
+                    );
                     self.ready.notify_one();
                 }
                 // What the writer queued while writing those (a sink's recovery, an alert, a

@@ -812,6 +812,13 @@ pub(crate) fn escape_into(buf: &mut Vec<u8>, s: &str) {
     buf.extend_from_slice(&bytes[start..]);
 }
 
+/// `s` JSON-escaped (without quotes), as a record holds it.
+pub(crate) fn escaped(s: &str) -> Vec<u8> {
+    let mut b = Vec::with_capacity(s.len());
+    escape_into(&mut b, s);
+    b
+}
+
 fn write_u_escape(buf: &mut Vec<u8>, c: u32) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     buf.extend_from_slice(b"\\u");

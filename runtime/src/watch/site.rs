@@ -3,7 +3,7 @@
 //! so an ordinary handler's record costs a lookup and a histogram update, and its bytes are
 //! never read.
 
-use crate::record::encoder::escape_into;
+use crate::record::encoder::escaped;
 use crate::record::{Callsite, Outcome, facts};
 
 use super::perf::{Perf, Slot};
@@ -11,7 +11,7 @@ use super::perf::{Perf, Slot};
 /// Call sites remembered at most: a program has a fixed number, so this is never reached in
 /// practice; past it, records are read from their bytes instead.
 pub(crate) const MAX_SITES: usize = 1024;
-/// Longer event or usage names are not remembered (the record is read from its bytes).
+/// Longer event names are not remembered (the record is read from its bytes).
 const MAX_NAME: usize = 256;
 
 /// What an event is to the watcher.
@@ -47,8 +47,8 @@ pub(crate) struct Site {
     pub(crate) perf: Option<Slot>,
     /// The event of a failed call, JSON-escaped as in the record (the failure spike's key).
     pub(crate) failure_event: Box<[u8]>,
-    /// The usage its calls count under, JSON-escaped as in the record.
-    pub(crate) usage: Option<Box<[u8]>>,
+    /// Whether its calls count usage (the name and units are read from the record).
+    pub(crate) usage: bool,
     /// The budget, when it has one.
     pub(crate) budget_ns: Option<u64>,
 }
@@ -56,7 +56,7 @@ pub(crate) struct Site {
 impl Site {
     /// Whether any rule needs more of a record than its facts: its caller (`who`).
     pub(crate) fn needs_who(&self, outcome: Outcome, auth: bool) -> bool {
-        self.usage.is_some()
+        self.usage
             || (auth
                 && matches!(
                     self.kinds[outcome as usize],
@@ -114,43 +114,30 @@ impl Sites {
             + self
                 .sites
                 .iter()
-                .map(|s| s.failure_event.len() + s.usage.as_ref().map_or(0, |u| u.len()))
+                .map(|s| s.failure_event.len())
                 .sum::<usize>()
     }
 }
 
 /// The most [`Sites`] holds: an index entry for every call site number, and
-/// [`MAX_SITES`] sites with their names.
+/// [`MAX_SITES`] sites with their failure events.
 pub(crate) fn cap_bytes() -> usize {
-    (usize::from(u16::MAX) + 1) * size_of::<u16>() + MAX_SITES * (size_of::<Site>() + 2 * MAX_NAME)
-}
-
-fn escaped(s: &str) -> Option<Box<[u8]>> {
-    let mut b = Vec::with_capacity(s.len());
-    escape_into(&mut b, s);
-    (b.len() <= MAX_NAME).then(|| b.into_boxed_slice())
+    (usize::from(u16::MAX) + 1) * size_of::<u16>() + MAX_SITES * (size_of::<Site>() + MAX_NAME)
 }
 
 fn learn(callsite: &'static Callsite, perf: &mut Perf) -> Option<Site> {
     let meta = callsite.meta();
     let kinds = meta.events.map(|e| Kind::of(e.as_bytes()));
-    let failure_event = escaped(meta.events[Outcome::Failure as usize])?;
-    let usage = match callsite.usage() {
-        "" => None,
-        u => Some(escaped(u)?),
-    };
-    let perf = if callsite.is_event_site() {
-        None
-    } else {
-        let mut func = Vec::with_capacity(meta.fn_path.len());
-        escape_into(&mut func, meta.fn_path);
-        Some(perf.slot(&func))
-    };
+    let failure_event = escaped(meta.events[Outcome::Failure as usize]);
+    if failure_event.len() > MAX_NAME {
+        return None;
+    }
+    let perf = (!callsite.is_event_site()).then(|| perf.slot(&escaped(meta.fn_path)));
     Some(Site {
         kinds,
         perf,
-        failure_event,
-        usage,
+        failure_event: failure_event.into_boxed_slice(),
+        usage: !callsite.usage().is_empty(),
         budget_ns: (callsite.budget_ns() != 0).then_some(callsite.budget_ns()),
     })
 }
@@ -192,7 +179,7 @@ mod tests {
             [Kind::LoginOk, Kind::LoginFail, Kind::Own, Kind::LoginFail]
         );
         assert_eq!(&*s.failure_event, b"authn_login_fail");
-        assert!(s.perf.is_some() && s.usage.is_none() && s.budget_ns.is_none());
+        assert!(s.perf.is_some() && !s.usage && s.budget_ns.is_none());
         assert!(s.needs_who(Outcome::Failure, true) && !s.needs_who(Outcome::Failure, false));
         // Unnumbered, and past the cap: read from the bytes instead.
         assert!(sites.get(0, &mut perf).is_none());

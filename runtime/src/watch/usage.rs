@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::sketch::hash_map_bytes;
 use super::{Alert, Output, UsageSummary, Wall};
-use crate::record::encoder::escape_into;
+use crate::record::encoder::escaped;
 
 /// Callers (usage, tenant, user) tracked at most.
 pub(crate) const MAX_KEYS: usize = 16_384;
@@ -87,11 +87,7 @@ fn name(b: &[u8]) -> Box<str> {
 /// ```
 pub fn usage(usage: &str, tenant: &str, user: &str) -> u64 {
     // The table holds the names as the records have them: JSON-escaped.
-    let [usage, tenant, user] = [usage, tenant, user].map(|s| {
-        let mut b = Vec::with_capacity(s.len());
-        escape_into(&mut b, s);
-        b
-    });
+    let [usage, tenant, user] = [usage, tenant, user].map(escaped);
     let t = table();
     let k = key(&t.seed, &usage, &tenant, &user);
     t.map.get(&k).map_or(0, |e| {
