@@ -4,6 +4,14 @@
 //! - `plain`: the handler, no logging;
 //! - `seclog`: `#[security_logged]`: the record is encoded and handed to the background
 //!   writer, which writes it to a discarding sink on its own thread;
+//! - `seclog_paced`: `seclog` in bursts of 256 calls, the writer caught up between them
+//!   (untimed): the caller's own cost while the writer keeps up;
+//! - `seclog_sealed`, `seclog_sealed_paced`: the same two with `Builder::seal(Seal::to(..))`:
+//!   the writer thread seals every record into the process's chain. In a tight loop the
+//!   caller waits for the writer once sealing makes it the slower (`seclog_sealed`); paced,
+//!   the caller's cost is `seclog_paced`'s. A configuration is installed once per process, so
+//!   these lines run in a child process of the bench (the same binary and arguments), between
+//!   `seclog` and `tracing_instrument`;
 //! - `seclog_disabled`: the same handler while the level filter is at `WARN` (the handler
 //!   records at `INFO`): what a filtered-out call costs over `plain`;
 //! - `plain_again`: `plain` measured again right after it, so that the two are compared
@@ -31,7 +39,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use seclog::integrity::{Seal, VerifierSecret};
 use serde::Serialize;
+
+/// Set in the child process that measures `seclog_sealed`.
+const SEALED_CHILD: &str = "SECLOG_BENCH_HANDLER_SEALED";
 
 #[derive(Debug, Clone, Serialize, seclog::Redact)]
 pub struct Receipt {
@@ -51,6 +63,27 @@ fn compute(user: &str, qty: u32) -> Receipt {
 #[inline(never)]
 fn plain(user: &str, qty: u32) -> Receipt {
     compute(user, qty)
+}
+
+/// The caller's time only, in bursts of 256 calls with the writer caught up in between
+/// (untimed): what a handler pays while the writer keeps up, whatever the writer does per
+/// record. A tight loop of calls measures the writer's rate instead once it is the slower.
+fn paced(b: &mut criterion::Bencher<'_>) {
+    b.iter_custom(|iters| {
+        let mut spent = Duration::ZERO;
+        let mut left = iters;
+        while left > 0 {
+            let n = left.min(256);
+            let start = Instant::now();
+            for _ in 0..n {
+                black_box(with_seclog(black_box("alice"), black_box(3)));
+            }
+            spent += start.elapsed();
+            left -= n;
+            seclog::flush();
+        }
+        spent
+    })
 }
 
 #[inline(never)]
@@ -173,11 +206,23 @@ fn handler(c: &mut Criterion) {
     } else {
         seclog::builder().sink(seclog::sink::Discard)
     };
-    let _guard = builder
-        .with_env()
-        .expect("valid SECLOG_* variables")
-        .install()
-        .expect("installed once");
+    let mut builder = builder.with_env().expect("valid SECLOG_* variables");
+    let sealed_child = std::env::var_os(SEALED_CHILD).is_some();
+    if sealed_child {
+        builder = builder.seal(Seal::to(VerifierSecret::generate().public().clone()));
+    }
+    let _guard = builder.install().expect("installed once");
+    if sealed_child {
+        let mut g = c.benchmark_group("handler");
+        g.bench_function("seclog_sealed", |b| {
+            b.iter(|| with_seclog(black_box("alice"), black_box(3)))
+        });
+        g.bench_function("seclog_sealed_paced", paced);
+        g.finish();
+        let stats = seclog::delivery::stats();
+        assert_eq!((stats.dropped, stats.fallback), (0, 0), "{stats:?}");
+        return;
+    }
     let subscriber = tracing_subscriber::fmt()
         .json()
         .with_writer(std::io::sink)
@@ -191,6 +236,13 @@ fn handler(c: &mut Criterion) {
     g.bench_function("seclog", |b| {
         b.iter(|| with_seclog(black_box("alice"), black_box(3)))
     });
+    g.bench_function("seclog_paced", paced);
+    let status = std::process::Command::new(std::env::current_exe().expect("the bench's path"))
+        .args(std::env::args_os().skip(1))
+        .env(SEALED_CHILD, "1")
+        .status()
+        .expect("the bench runs itself");
+    assert!(status.success(), "the sealed run failed: {status}");
     g.bench_function("tracing_instrument", |b| {
         b.iter(|| with_tracing(black_box("alice"), black_box(3)))
     });

@@ -34,7 +34,7 @@ mod strategy {
                 }
             })
             .sum();
-        sum % 10 == 0
+        sum.is_multiple_of(10)
     }
 }
 

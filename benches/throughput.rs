@@ -5,8 +5,9 @@
 //!   tamper-evident files (`sink::File`, default fsync policy). One iteration is one record,
 //!   timed from the first call until `seclog::flush()` returns: what is sustained, not what
 //!   fits in the queue.
-//! - `verify`: `seclog verify`'s check (`integrity::verify_files_against`) over a log of
-//!   200,000 records; one iteration is one record.
+//! - `verify`: `seclog verify`'s check of a file sink's directory (`integrity::verify_archive`
+//!   with `ArchiveOptions::file_sink()`) over a log of 200,000 records; one iteration is one
+//!   record.
 //!
 //! A configuration is installed once per process, so these run in their own bench binary.
 //! Run: `cargo bench --bench throughput`. Results: BENCHMARKS.md.
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use seclog::delivery::{Backpressure, Fallback};
-use seclog::integrity::{ChainKey, log_files, verify_files_against};
+use seclog::integrity::{ArchiveOptions, ChainKey, Keys, Source, log_files, verify_archive};
 use seclog::sink::File;
 
 #[derive(Debug, Clone, seclog::Redact)]
@@ -92,24 +93,34 @@ fn throughput(c: &mut Criterion) {
         .max_bytes(16 << 20)
         .open()
         .expect("a log directory");
-    let record = seclog::testing::capture(|| place_order("alice", 3)).1[0].to_string();
-    let batch: Vec<u8> = std::iter::repeat_n(format!("{record}\n"), 1000)
-        .collect::<String>()
-        .into_bytes();
-    for _ in 0..RECORDS / 1000 {
-        seclog::Sink::write_batch(&sink, &batch, &mut 0).expect("written");
+    for start in (1..=RECORDS).step_by(1000) {
+        // Records as the pipeline writes them (`ts` first), each with its own seq.
+        let batch: String = (start..start + 1000)
+            .map(|seq| {
+                format!(
+                    r#"{{"ts":"2026-12-03T10:00:00.{seq:09}Z","seq":{seq},"event":"order.place","level":"INFO","outcome":"success","duration_ns":1200,"where":{{"service":"shop","version":"1.4.0","host":"web-1","pid":4100,"fn":"shop::place_order","file":"src/orders.rs","line":42}},"who":{{"user":"alice"}},"inputs":{{"user":"alice","qty":3}},"output":{{"order_id":{seq},"total_cents":2997,"status":"placed"}}}}"#
+                ) + "\n"
+            })
+            .collect();
+        seclog::Sink::write_batch(&sink, batch.as_bytes(), &mut 0).expect("written");
     }
     seclog::Sink::flush(&sink).expect("flushed");
     drop(sink);
-    let files = log_files(&dir).expect("the log files");
+    let sources: Vec<Source> = log_files(&dir)
+        .expect("the log files")
+        .iter()
+        .map(|f| Source::read(f).expect("readable"))
+        .collect();
+    let keys = Keys::new().with_symmetric(key);
 
     g.throughput(Throughput::Elements(RECORDS));
     g.sample_size(10);
     g.bench_function("verify", |b| {
         b.iter(|| {
-            let report = verify_files_against(&key, &files, None).expect("readable");
-            assert_eq!(report.failure, None);
-            report.valid
+            let report = verify_archive(&keys, &sources, ArchiveOptions::file_sink());
+            assert!(report.verified(), "{report:?}");
+            assert_eq!(report.chains[0].records, RECORDS + 1);
+            report.chains[0].records
         })
     });
     g.finish();

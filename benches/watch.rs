@@ -19,8 +19,6 @@ macro_rules! callsite {
             fn_path: $fn_path,
             file: "src/x.rs",
             line: 1,
-            crate_name: "shop",
-            crate_version: "0.3.1",
             events: $events,
             levels: [Level::Info, Level::Warn, Level::Error, Level::Warn],
             mandatory: false,

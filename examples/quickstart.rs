@@ -92,7 +92,7 @@ pub fn export_report(session: &Session, rows: u32) -> u32 {
     rows
 }
 
-fn main() {
+pub fn main() {
     let mut shop = Shop {
         users: HashMap::from([("alice", "correct horse battery staple")]),
         stock: HashMap::from([("book-42", (3, 1999)), ("pen-7", (0, 150))]),

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{is_child, parse, run_child, stderr_lines};
+use common::{is_child, parse, run_child, stderr_lines, verify_log_dir};
 use seclog::delivery::{Backpressure, Fallback};
 use seclog::{Sink, security_logged};
 use serde_json::Value;
@@ -162,6 +162,31 @@ fn a_stuck_sink_costs_one_bounded_wait_then_the_fallback() {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse().unwrap())
         .collect();
+    // The sink's stream says which seqs went to stderr: every one of them, and no more.
+    let diverted: u64 = stdout
+        .lines()
+        .find_map(|l| l.split_once("diverted=").map(|(_, v)| v))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(diverted, fallback);
+    let ranges: Vec<(u64, u64)> = stdout
+        .lines()
+        .find_map(|l| l.split_once("diverted_ranges=").map(|(_, v)| v))
+        .unwrap()
+        .split(',')
+        .map(|r| {
+            let (a, b) = r.split_once('-').unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect();
+    for r in &on_stderr {
+        let seq = r["seq"].as_u64().unwrap();
+        assert!(
+            ranges.iter().any(|&(a, b)| a <= seq && seq <= b),
+            "{seq} in {ranges:?}"
+        );
+    }
     let on_stderr = work_inputs(&on_stderr);
     assert!(in_sink.is_disjoint(&on_stderr));
     let all: BTreeSet<u64> = in_sink.union(&on_stderr).copied().collect();
@@ -218,8 +243,65 @@ fn stuck_child() {
     let stats = seclog::delivery::stats();
     assert_eq!(in_sink.len() as u64 + stats.fallback, 400);
     let list: Vec<String> = in_sink.iter().map(u64::to_string).collect();
+    let reports: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["fields"]["reason"] == "records_to_stderr")
+        .collect();
+    assert!(reports.iter().all(|r| r["event"] == "sys_monitor_disabled"));
+    let diverted: u64 = reports
+        .iter()
+        .map(|r| r["fields"]["diverted"].as_u64().unwrap())
+        .sum();
+    let ranges: Vec<String> = reports
+        .iter()
+        .map(|r| format!("{}-{}", r["fields"]["from_seq"], r["fields"]["to_seq"]))
+        .collect();
+    println!("diverted={diverted}");
+    println!("diverted_ranges={}", ranges.join(","));
     println!("fallback={}", stats.fallback);
     println!("in_sink={}", list.join(","));
+}
+
+/// A writer stuck in its sink when the program ends: what is still queued goes to stderr,
+/// whole, and the message says how many records the sink holds.
+#[test]
+fn a_writer_stuck_at_shutdown_sends_the_queue_to_stderr() {
+    let out = run_child("stuck_at_shutdown_child", &[], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let on_stderr: Vec<Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(work_inputs(&on_stderr), (0..50).collect());
+    assert!(
+        stderr.contains(
+            "the writer thread is stuck in a sink; the 1 records it holds are not written, the"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn stuck_at_shutdown_child() {
+    if !is_child("stuck_at_shutdown_child") {
+        return;
+    }
+    let sink = Memory::default();
+    sink.stuck.store(true, Ordering::SeqCst);
+    let guard = seclog::builder()
+        .sink(sink.clone())
+        .flush_timeout(Duration::from_millis(50))
+        .install()
+        .unwrap();
+    // The writer takes the start-up record and gets stuck in the sink with it.
+    while sink.batches.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    for n in 0..50 {
+        assert_eq!(work(n), n * 2);
+    }
+    drop(guard);
 }
 
 /// A writer that fails while `fail` is set: with a message, or as a full device does.
@@ -419,13 +501,20 @@ fn read_only_dir_child() {
     assert!(seclog::flush());
     drop(guard);
 
-    let report = seclog::integrity::verify_dir(&key, &dir).unwrap();
-    assert_eq!(report.failure, None);
-    assert!(report.files.len() >= 2);
+    let report = verify_log_dir(&seclog::integrity::Keys::new().with_symmetric(key), &dir);
+    assert!(report.verified(), "{report:#?}");
+    assert_eq!(report.chains.len(), 1, "{report:#?}");
+    let files = seclog::integrity::log_files(&dir).unwrap();
+    assert!(files.len() >= 2);
     let mut bytes = Vec::new();
-    for f in &report.files {
+    for f in &files {
         bytes.extend(std::fs::read(f).unwrap());
     }
+    assert_eq!(
+        report.chains[0].records,
+        parse(&bytes).len() as u64,
+        "every line verifies"
+    );
     let records: Vec<Value> = parse(&bytes)
         .into_iter()
         .filter(|r| r.get("event").is_some())

@@ -1,12 +1,19 @@
 //! Tamper-evident files: the file sink's chain across rotated files, file modes, and the
 //! verifier's verdicts on tampered directories.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use common::{is_child, log_sources, run_child, source_name, verify_log_dir};
 use seclog::Sink;
-use seclog::integrity::{ChainKey, TamperKind, log_files, verify_dir};
+use seclog::integrity::{
+    ArchiveReport, ChainKey, ChainProblem, ChainReport, Checkpoint, EndState, Keys, Location,
+    TamperKind, checkpoint_problem, log_files,
+};
 use seclog::sink::{File, Fsync};
+use serde_json::Value;
 
 fn temp_dir(name: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
@@ -21,6 +28,10 @@ fn temp_dir(name: &str) -> PathBuf {
 
 fn key(b: u8) -> ChainKey {
     ChainKey::from_bytes([b; 32])
+}
+
+fn keys(k: &ChainKey) -> Keys {
+    Keys::new().with_symmetric(k.clone())
 }
 
 /// Writes `n` records through a file sink that rotates every ~8 KiB.
@@ -39,6 +50,52 @@ fn write_log(dir: &Path, k: &ChainKey, n: u64) {
     sink.flush().unwrap();
 }
 
+/// The report's only chain.
+fn only_chain(report: &ArchiveReport) -> &ChainReport {
+    assert_eq!(report.chains.len(), 1, "one chain: {report:#?}");
+    &report.chains[0]
+}
+
+fn problem(file: &Path, line: u64, seq: Option<u64>, kind: TamperKind) -> ChainProblem {
+    ChainProblem {
+        at: Location {
+            source: source_name(file),
+            line,
+        },
+        seq,
+        kind,
+    }
+}
+
+fn lines_of(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn json(line: &str) -> Value {
+    serde_json::from_str(line).unwrap()
+}
+
+fn seq_of(line: &str) -> u64 {
+    json(line)["seq"].as_u64().unwrap()
+}
+
+/// The `seq` of the first and last line of `file`, checking that the lines between hold every
+/// `seq` between.
+fn seq_range(file: &Path) -> (u64, u64) {
+    let seqs: Vec<u64> = lines_of(file).iter().map(|l| seq_of(l)).collect();
+    let (first, last) = (seqs[0], *seqs.last().unwrap());
+    assert_eq!(seqs, (first..=last).collect::<Vec<_>>());
+    (first, last)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[test]
 fn a_rotated_log_verifies_and_files_are_private() {
     let dir = temp_dir("clean");
@@ -46,13 +103,26 @@ fn a_rotated_log_verifies_and_files_are_private() {
     write_log(&dir, &k, 3000);
     let files = log_files(&dir).unwrap();
     assert!(files.len() > 10, "rotated into {} files", files.len());
-    let report = verify_dir(&k, &dir).unwrap();
-    assert_eq!(report.failure, None);
-    assert!(!report.starts_after_retention);
+    let report = verify_log_dir(&keys(&k), &dir);
+    assert!(report.verified(), "{report:#?}");
+    let chain = only_chain(&report);
     assert_eq!(
-        report.valid,
-        3000 + files.len() as u64,
-        "records plus one header per file"
+        chain.records, 3001,
+        "every record and the chain's first, seclog.chain"
+    );
+    assert_eq!(report.lines, 3001, "a symmetric seal writes no key notes");
+    assert_eq!((chain.first_seq, chain.last_seq), (Some(1), Some(3000)));
+    assert_eq!(
+        (chain.seal.as_deref(), chain.key_id.as_deref()),
+        (Some("symmetric"), Some(k.id()))
+    );
+    assert_eq!(chain.duplicates, 0);
+    assert!(!chain.starts_after_retention);
+    assert!(report.incomplete_tails.is_empty());
+    assert_eq!(
+        json(&lines_of(&files[0])[0])["event"],
+        "seclog.chain",
+        "the chain starts in the oldest file"
     );
     #[cfg(unix)]
     {
@@ -81,38 +151,70 @@ fn tampered_directories_are_caught_with_the_right_kind() {
         (dir, files)
     };
 
-    // One flipped byte in a middle file.
+    // One flipped byte in a record of a middle file (a digit of its inputs).
     let (dir, files) = fresh("flip");
     let target = &files[files.len() / 2];
-    let mut bytes = std::fs::read(target).unwrap();
-    let at = bytes.len() / 2;
-    bytes[at] = if bytes[at] == b'7' { b'8' } else { b'7' };
-    std::fs::write(target, bytes).unwrap();
-    let f = verify_dir(&k, &dir).unwrap().failure.unwrap();
-    assert_eq!((&f.file, f.kind), (target, TamperKind::Modified));
+    let line = lines_of(target).len() / 2;
+    let seq = seq_of(&lines_of(target)[line]);
+    edit_lines(target, |l| {
+        let mut bytes = std::mem::take(&mut l[line]).into_bytes();
+        let at = String::from_utf8_lossy(&bytes).find("\"n\":").unwrap() + 4;
+        bytes[at] = if bytes[at] == b'7' { b'8' } else { b'7' };
+        l[line] = String::from_utf8(bytes).unwrap();
+    });
+    let report = verify_log_dir(&keys(&k), &dir);
+    let chain = only_chain(&report);
+    assert_eq!(
+        chain.problems,
+        vec![problem(
+            target,
+            line as u64 + 1,
+            Some(seq),
+            TamperKind::Modified
+        )]
+    );
+    assert_eq!(chain.missing, vec![], "its seq is there");
+    assert_eq!(chain.records, 1500);
+    assert!(!report.verified());
     std::fs::remove_dir_all(&dir).unwrap();
 
-    // A whole middle file deleted.
+    // A whole middle file deleted: its records are missing, what is left verifies.
     let (dir, files) = fresh("missing");
+    let gone = seq_range(&files[3]);
     std::fs::remove_file(&files[3]).unwrap();
-    let f = verify_dir(&k, &dir).unwrap().failure.unwrap();
-    assert_eq!(
-        (&f.file, f.line, f.kind),
-        (&files[4], 1, TamperKind::MissingFile)
-    );
+    let report = verify_log_dir(&keys(&k), &dir);
+    let chain = only_chain(&report);
+    assert_eq!(chain.missing, vec![gone]);
+    assert_eq!(chain.problems, vec![]);
+    assert_eq!(chain.records, 1501 - (gone.1 - gone.0 + 1));
+    assert!(!report.verified());
     std::fs::remove_dir_all(&dir).unwrap();
 
     // The oldest files deleted (retention): what remains still verifies.
     let (dir, files) = fresh("retention");
     std::fs::remove_file(&files[0]).unwrap();
     std::fs::remove_file(&files[1]).unwrap();
-    let report = verify_dir(&k, &dir).unwrap();
-    assert_eq!(report.failure, None);
-    assert!(report.starts_after_retention);
+    let first = seq_range(&files[2]).0;
+    let report = verify_log_dir(&keys(&k), &dir);
+    assert!(report.verified(), "{report:#?}");
+    let chain = only_chain(&report);
+    assert!(chain.starts_after_retention);
+    assert_eq!((chain.first_seq, chain.last_seq), (Some(first), Some(1500)));
+    assert_eq!(chain.records, 1500 - first + 1);
 
     // Another key: nothing verifies.
-    let f = verify_dir(&key(3), &dir).unwrap().failure.unwrap();
-    assert_eq!((f.line, f.kind), (1, TamperKind::BadKey));
+    let report = verify_log_dir(&keys(&key(3)), &dir);
+    let chain = only_chain(&report);
+    assert_eq!(
+        chain.problems,
+        vec![
+            problem(&files[2], 1, Some(first), TamperKind::NoStart),
+            problem(&files[2], 1, Some(first), TamperKind::BadKey),
+        ]
+    );
+    assert_eq!(chain.records, 0);
+    assert!(!chain.starts_after_retention);
+    assert!(!report.verified());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -139,105 +241,181 @@ fn attacks_on_a_ten_thousand_record_log() {
     let k = key(7);
     let clean = temp_dir("attacks");
     write_log(&clean, &k, 10_000);
-    assert_eq!(
-        verify_dir(&k, &clean).unwrap().failure,
-        None,
-        "a clean log passes"
-    );
+    let report = verify_log_dir(&keys(&k), &clean);
+    assert!(report.verified(), "a clean log passes: {report:#?}");
+    assert_eq!(only_chain(&report).records, 10_001);
+    let id = only_chain(&report).chain.clone();
     let files = log_files(&clean).unwrap();
     let middle = files.len() / 2;
 
     let verdict = |dir: &PathBuf| {
-        verify_dir(&k, dir)
-            .unwrap()
-            .failure
-            .map(|f| (f.line, f.kind))
+        let report = verify_log_dir(&keys(&k), dir);
+        assert!(
+            report.incomplete_tails.is_empty() && report.unsealed == 0,
+            "{report:#?}"
+        );
+        report
+    };
+    let chain_of = |dir: &PathBuf| {
+        let report = verdict(dir);
+        only_chain(&report).clone()
     };
     let in_copy = |dir: &PathBuf, i: usize| dir.join(files[i].file_name().unwrap());
+    let s10 = seq_of(&lines_of(&files[middle])[10]);
 
+    // One bit flipped in a record: `order.place` becomes `Order.place`.
     let dir = copy_dir(&clean, "flip");
     let target = in_copy(&dir, middle);
-    let mut bytes = std::fs::read(&target).unwrap();
-    let at = bytes.len() / 3;
-    bytes[at] ^= 0x20;
-    std::fs::write(&target, bytes).unwrap();
-    assert_eq!(verdict(&dir).map(|v| v.1), Some(TamperKind::Modified));
+    edit_lines(&target, |l| {
+        l[10] = l[10].replacen("\"order.", "\"Order.", 1)
+    });
+    let chain = chain_of(&dir);
+    assert_eq!(
+        chain.problems,
+        vec![problem(&target, 11, Some(s10), TamperKind::Modified)]
+    );
+    assert_eq!((chain.records, chain.missing.len()), (10_000, 0));
+    std::fs::remove_dir_all(&dir).unwrap();
 
+    // A record deleted: its seq is missing, and nothing else is wrong.
     let dir = copy_dir(&clean, "delete-line");
     edit_lines(&in_copy(&dir, middle), |l| {
         l.remove(10);
     });
-    assert_eq!(verdict(&dir), Some((11, TamperKind::Deleted)));
+    let chain = chain_of(&dir);
+    assert_eq!(chain.missing, vec![(s10, s10)]);
+    assert_eq!((chain.problems.len(), chain.records), (0, 10_000));
+    std::fs::remove_dir_all(&dir).unwrap();
 
+    // A record copied next to itself: an identical line is a duplicate, counted once.
     let dir = copy_dir(&clean, "duplicate");
     edit_lines(&in_copy(&dir, middle), |l| {
         let copy = l[10].clone();
         l.insert(11, copy);
     });
-    assert_eq!(verdict(&dir), Some((12, TamperKind::Inserted)));
+    let report = verdict(&dir);
+    let chain = only_chain(&report);
+    assert_eq!((chain.duplicates, chain.records), (1, 10_001));
+    assert!(report.verified(), "{report:#?}");
+    std::fs::remove_dir_all(&dir).unwrap();
 
+    // Two records swapped: the later one stands before the earlier.
     let dir = copy_dir(&clean, "swap");
-    edit_lines(&in_copy(&dir, middle), |l| l.swap(10, 11));
-    assert_eq!(verdict(&dir), Some((11, TamperKind::Reordered)));
+    let target = in_copy(&dir, middle);
+    edit_lines(&target, |l| l.swap(10, 11));
+    let chain = chain_of(&dir);
+    assert_eq!(
+        chain.problems,
+        vec![problem(&target, 12, Some(s10), TamperKind::Reordered)]
+    );
+    assert_eq!((chain.records, chain.missing.len()), (10_001, 0));
+    std::fs::remove_dir_all(&dir).unwrap();
 
-    // A forged record made with another key, given the next sequence number.
+    // A forged record made with another key, claiming this chain and the seq of a record in
+    // it: the genuine record verifies, the forgery is an insertion.
     let forger = temp_dir("forger");
     write_log(&forger, &key(8), 10_000);
     let forged_files = log_files(&forger).unwrap();
+    let forged_line = lines_of(&forged_files[middle])[10].clone();
+    let forged_id = json(&forged_line)["chain"].as_str().unwrap().to_owned();
+    let forged_seq = seq_of(&forged_line);
+    let claimed = forged_line
+        .replacen(
+            &format!("\"seq\":{forged_seq},"),
+            &format!("\"seq\":{s10},"),
+            1,
+        )
+        .replacen(&forged_id, &id, 1);
+    assert_eq!(
+        (seq_of(&claimed), json(&claimed)["chain"].as_str()),
+        (s10, Some(id.as_str()))
+    );
     let dir = copy_dir(&clean, "insert-forged");
-    let forged_line = std::fs::read_to_string(&forged_files[middle])
-        .unwrap()
-        .lines()
-        .nth(10)
-        .unwrap()
-        .to_owned();
-    edit_lines(&in_copy(&dir, middle), |l| l.insert(10, forged_line));
-    assert_eq!(verdict(&dir), Some((11, TamperKind::Inserted)));
+    let target = in_copy(&dir, middle);
+    edit_lines(&target, |l| l.insert(10, claimed));
+    let chain = chain_of(&dir);
+    assert_eq!(
+        chain.problems,
+        vec![problem(&target, 11, Some(s10), TamperKind::Inserted)]
+    );
+    assert_eq!((chain.records, chain.missing.len()), (10_001, 0));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // A record of another chain slipped in as it is: a chain no key held opens, with no start.
+    let dir = copy_dir(&clean, "insert-foreign");
+    let target = in_copy(&dir, middle);
+    edit_lines(&target, |l| l.insert(10, forged_line.clone()));
+    let report = verdict(&dir);
+    assert_eq!(report.chains.len(), 2, "{report:#?}");
+    let (ours, foreign): (Vec<&ChainReport>, Vec<&ChainReport>) =
+        report.chains.iter().partition(|c| c.chain == id);
+    assert!(ours[0].verified(), "{:#?}", ours[0]);
+    assert_eq!(ours[0].records, 10_001);
+    assert_eq!(foreign[0].chain, forged_id);
+    assert_eq!(foreign[0].records, 0);
+    assert_eq!(
+        foreign[0].problems,
+        vec![
+            problem(&target, 11, Some(forged_seq), TamperKind::NoStart),
+            problem(&target, 11, Some(forged_seq), TamperKind::BadKey),
+        ]
+    );
+    assert!(!report.verified());
+    std::fs::remove_dir_all(&dir).unwrap();
 
     // The tail cut, against the checkpoint kept off the host when the log was complete.
     let dir = copy_dir(&clean, "cut-tail");
-    let last_file = files.last().unwrap();
-    let last_line = std::fs::read_to_string(last_file)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
-    let head_hex = serde_json::from_str::<serde_json::Value>(&last_line).unwrap()["mac"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let last_line = json(lines_of(files.last().unwrap()).last().unwrap());
     let mut head = [0u8; 32];
+    let head_hex = last_line["mac"].as_str().unwrap();
     for (i, b) in head.iter_mut().enumerate() {
         *b = u8::from_str_radix(&head_hex[2 * i..2 * i + 2], 16).unwrap();
     }
-    let checkpoint = seclog::integrity::Checkpoint {
-        count: verify_dir(&k, &clean).unwrap().valid,
+    let checkpoint = Checkpoint {
+        count: last_line["seq"].as_u64().unwrap(),
         head,
         key_id: k.id().to_owned(),
         ts: String::new(),
+        chain: Some(id.clone()),
     };
+    assert_eq!(checkpoint.count, 10_000);
+    assert_eq!(checkpoint_problem(&log_sources(&clean), &checkpoint), None);
     let copy_files = log_files(&dir).unwrap();
-    edit_lines(copy_files.last().unwrap(), |l| {
-        l.truncate((l.len() / 2).max(1))
-    });
-    assert_eq!(
-        verify_dir(&k, &dir).unwrap().failure,
-        None,
-        "the chain alone cannot tell"
+    let cut_file = copy_files.last().unwrap();
+    edit_lines(cut_file, |l| l.truncate((l.len() / 2).max(1)));
+    let kept_last = seq_of(lines_of(cut_file).last().unwrap());
+    let report = verdict(&dir);
+    assert!(
+        report.verified(),
+        "the chain alone cannot tell: {report:#?}"
     );
-    let cut = seclog::integrity::verify_files_against(&k, &copy_files, Some(&checkpoint))
-        .unwrap()
-        .failure
-        .map(|f| f.kind);
-    assert_eq!(cut, Some(TamperKind::Truncated));
+    let chain = only_chain(&report);
+    assert_eq!(
+        (chain.end, chain.last_seq),
+        (EndState::Open, Some(kept_last))
+    );
+    assert_eq!(
+        checkpoint_problem(&log_sources(&dir), &checkpoint),
+        Some(TamperKind::Truncated)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 
+    // A whole middle file deleted.
     let dir = copy_dir(&clean, "delete-file");
+    let gone = seq_range(&files[middle]);
     std::fs::remove_file(in_copy(&dir, middle)).unwrap();
-    assert_eq!(verdict(&dir), Some((1, TamperKind::MissingFile)));
+    let chain = chain_of(&dir);
+    assert_eq!(chain.missing, vec![gone]);
+    assert_eq!(chain.problems, vec![]);
+    std::fs::remove_dir_all(&dir).unwrap();
 
     // The whole log replaced by a consistent chain under another key.
-    assert_eq!(verdict(&forger), Some((1, TamperKind::BadKey)));
+    let chain = chain_of(&forger);
+    assert_eq!(
+        chain.problems,
+        vec![problem(&forged_files[0], 1, Some(0), TamperKind::BadKey)]
+    );
+    assert_eq!(chain.records, 0);
 
     for d in [clean, forger] {
         std::fs::remove_dir_all(d).unwrap();
@@ -307,7 +485,9 @@ fn crash_child() {
         .unwrap();
     let pad = "x".repeat(200);
     for seq in 1.. {
-        let record = format!("{{\"seq\":{seq},\"event\":\"load\",\"pad\":\"{pad}\"}}\n");
+        let record = format!(
+            "{{\"ts\":\"2026-11-23T00:00:00.000000000Z\",\"seq\":{seq},\"event\":\"load\",\"pad\":\"{pad}\"}}\n"
+        );
         sink.write(record.as_bytes()).unwrap();
     }
 }
@@ -330,45 +510,74 @@ fn a_crash_loses_only_the_line_being_written() {
     child.wait().unwrap();
 
     let k = key(6);
-    let before = verify_dir(&k, &dir).unwrap();
-    assert_eq!(before.failure, None, "every complete record verifies");
-    assert!(before.valid > 100, "{} records", before.valid);
+    let before = verify_log_dir(&keys(&k), &dir);
+    let chain = only_chain(&before).clone();
+    assert!(
+        chain.verified(),
+        "every complete record verifies: {chain:#?}"
+    );
+    assert!(chain.records > 100, "{} records", chain.records);
+    assert_eq!(
+        chain.records,
+        chain.last_seq.unwrap() + 1,
+        "none lost before the last"
+    );
 
     // A torn last line, if the kill landed mid-write, is reported as such, not as tampering.
     let last = log_files(&dir).unwrap().pop().unwrap();
     let mut bytes = std::fs::read(&last).unwrap();
-    if bytes.last() == Some(&b'\n') {
+    if bytes.is_empty() || bytes.last() == Some(&b'\n') {
         // Make the tear explicit: a record half written.
-        bytes.extend_from_slice(b"{\"seq\":999999999,\"event\":\"lo");
+        bytes.extend_from_slice(
+            b"{\"ts\":\"2026-11-23T00:00:00.000000000Z\",\"seq\":999999999,\"event\":\"lo",
+        );
         std::fs::write(&last, &bytes).unwrap();
     }
-    let torn = verify_dir(&k, &dir).unwrap();
-    assert_eq!(torn.failure, None);
-    assert_eq!(torn.incomplete_tails, vec![last]);
+    let torn = verify_log_dir(&keys(&k), &dir);
+    assert_eq!(torn.incomplete_tails, vec![source_name(&last)]);
+    assert_eq!((torn.unsealed, torn.other_lines), (0, 0));
+    assert_eq!(
+        only_chain(&torn),
+        &chain,
+        "the torn line is no record of the chain"
+    );
 
-    // A restart goes on with the chain.
+    // A restart begins a chain of its own in a new file; the torn line stays the last of its
+    // file.
     let sink = File::builder(&dir, k.clone())
         .fsync(Fsync::Never)
         .open()
         .unwrap();
-    for seq in 0..100 {
-        sink.write(format!("{{\"seq\":{},\"event\":\"after\"}}\n", 10_000_000 + seq).as_bytes())
-            .unwrap();
+    for seq in 1..=100 {
+        sink.write(
+            format!(
+                "{{\"ts\":\"2026-11-24T00:00:00.000000000Z\",\"seq\":{seq},\"event\":\"after\"}}\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
     }
     sink.flush().unwrap();
-    let after = verify_dir(&k, &dir).unwrap();
-    assert_eq!(after.failure, None, "{after:?}");
+    drop(sink);
+    let after = verify_log_dir(&keys(&k), &dir);
+    assert_eq!(after.incomplete_tails, vec![source_name(&last)]);
+    assert_eq!(after.chains.len(), 2, "{after:#?}");
+    assert_eq!(after.chains[0], chain, "the first run's chain is as it was");
+    let restarted = &after.chains[1];
+    assert_ne!(restarted.chain, chain.chain);
+    assert!(restarted.verified(), "{restarted:#?}");
     assert_eq!(
-        after.valid,
-        torn.valid + 101,
-        "100 records and the new file's header"
+        (restarted.records, restarted.first_seq, restarted.last_seq),
+        (101, Some(1), Some(100)),
+        "100 records and the chain's first"
     );
+    assert_eq!(restarted.last_event.as_deref(), Some("after"));
+    assert!(after.verified());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn checkpoints_are_written_when_idle_and_catch_a_cut_tail() {
-    use seclog::integrity::{Checkpoint, verify_files_against};
     use std::sync::{Arc, Mutex};
 
     let dir = temp_dir("checkpoints");
@@ -384,79 +593,131 @@ fn checkpoints_are_written_when_idle_and_catch_a_cut_tail() {
             .unwrap()
     };
     for seq in 1..=200 {
-        sink.write(format!("{{\"seq\":{seq},\"event\":\"e\"}}\n").as_bytes())
-            .unwrap();
+        sink.write(
+            format!(
+                "{{\"ts\":\"2026-11-23T00:00:00.000000000Z\",\"seq\":{seq},\"event\":\"e\"}}\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
     }
-    // Idle: checkpoints still come.
+    // Idle: checkpoints still come. The first after the writes may have been taken during
+    // them; the two after it were taken idle.
+    let written = kept.lock().unwrap().len();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while kept.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
+    while kept.lock().unwrap().len() < written + 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint while idle"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     drop(sink);
-    let checkpoint = kept
-        .lock()
-        .unwrap()
-        .last()
-        .cloned()
-        .expect("checkpoints were taken");
+    let kept = kept.lock().unwrap().clone();
+    let (idle, checkpoint) = (&kept[kept.len() - 2], kept.last().unwrap().clone());
+    assert_eq!((idle.count, idle.head), (checkpoint.count, checkpoint.head));
     assert_eq!(checkpoint.key_id, k.id());
     assert_eq!(
         Checkpoint::from_json(&checkpoint.to_json()),
         Some(checkpoint.clone())
     );
 
+    // The checkpoint names the chain's last record; it is kept off the host, not in the file.
     let files = log_files(&dir).unwrap();
-    let clean = verify_files_against(&k, &files, Some(&checkpoint)).unwrap();
-    assert_eq!(clean.failure, None);
-    let text = std::fs::read_to_string(&files[0]).unwrap();
-    assert!(text.contains("\"seclog_checkpoint\""));
+    assert_eq!(files.len(), 1);
+    let lines = lines_of(&files[0]);
+    assert_eq!(lines.len(), 201, "the chain's first record and the 200");
+    let last = json(lines.last().unwrap());
+    assert_eq!(checkpoint.chain.as_deref(), last["chain"].as_str());
+    assert_eq!(checkpoint.count, 200);
+    assert_eq!(Some(hex(&checkpoint.head).as_str()), last["mac"].as_str());
+    assert!(verify_log_dir(&keys(&k), &dir).verified());
+    assert_eq!(checkpoint_problem(&log_sources(&dir), &checkpoint), None);
 
-    // Cut the tail: the last 50 records and the checkpoints after them are gone. The chain
-    // alone still verifies; the kept checkpoint shows the cut.
-    let lines: Vec<&str> = text.lines().collect();
-    let cut = lines[..lines.len() - 60].join("\n") + "\n";
-    std::fs::write(&files[0], cut).unwrap();
-    assert_eq!(verify_dir(&k, &dir).unwrap().failure, None);
-    let f = verify_files_against(&k, &files, Some(&checkpoint))
-        .unwrap()
-        .failure
-        .unwrap();
-    assert_eq!(f.kind, TamperKind::Truncated);
+    // Cut the tail: the last 50 records are gone. The chain alone still verifies; the kept
+    // checkpoint shows the cut.
+    std::fs::write(&files[0], lines[..lines.len() - 50].join("\n") + "\n").unwrap();
+    let report = verify_log_dir(&keys(&k), &dir);
+    assert!(report.verified(), "{report:#?}");
+    let chain = only_chain(&report);
+    assert_eq!((chain.end, chain.last_seq), (EndState::Open, Some(150)));
+    assert_eq!(
+        checkpoint_problem(&log_sources(&dir), &checkpoint),
+        Some(TamperKind::Truncated)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Run as a child process by `retention_deletes_old_files_records_it_and_the_rest_verifies`:
+/// the deletion is recorded through the pipeline, so the sink is installed.
 #[test]
-fn retention_deletes_old_files_records_it_and_the_rest_verifies() {
-    let dir = temp_dir("retention-runtime");
-    let k = key(12);
-    let sink = File::builder(&dir, k.clone())
+fn retention_child() {
+    if !is_child("retention_child") {
+        return;
+    }
+    let dir = std::env::var("SECLOG_TEST_DIR").unwrap();
+    let sink = File::builder(&dir, key(12))
         .max_bytes(4 * 1024)
         .fsync(Fsync::Never)
         .retention(std::time::Duration::ZERO)
         .open()
         .unwrap();
-    for seq in 1..=500 {
-        sink.write(
-            format!(
-                "{{\"seq\":{seq},\"event\":\"e\",\"pad\":\"{}\"}}\n",
-                "y".repeat(50)
-            )
-            .as_bytes(),
-        )
-        .unwrap();
+    let guard = seclog::builder().sink(sink).install().unwrap();
+    let pad = "y".repeat(50);
+    for n in 0..500u32 {
+        seclog::event!("order.place", n = n, pad = pad.as_str());
+        // Batches small enough that the files rotate.
+        if n % 10 == 9 {
+            assert!(seclog::flush());
+        }
     }
-    sink.flush().unwrap();
-    drop(sink);
-    let files = log_files(&dir).unwrap();
-    assert!(files.len() <= 2, "old files were deleted: {files:?}");
-    let report = verify_dir(&k, &dir).unwrap();
-    assert_eq!(report.failure, None);
-    assert!(report.starts_after_retention);
-    let text = std::fs::read_to_string(files.last().unwrap()).unwrap();
-    assert!(
-        text.contains("\"seclog_retention\":{\"deleted\":[\"seclog-"),
-        "{text}"
+    drop(guard);
+}
+
+#[test]
+fn retention_deletes_old_files_records_it_and_the_rest_verifies() {
+    let dir = temp_dir("retention-runtime");
+    run_child(
+        "retention_child",
+        &[("SECLOG_TEST_DIR", dir.to_str().unwrap())],
+        &[],
     );
+    let k = key(12);
+    let files = log_files(&dir).unwrap();
+    assert!(
+        !files.is_empty() && files.len() <= 2,
+        "old files were deleted: {files:?}"
+    );
+    let report = verify_log_dir(&keys(&k), &dir);
+    assert!(report.verified(), "{report:#?}");
+    let chain = only_chain(&report);
+    assert!(chain.starts_after_retention);
+    assert_eq!(chain.end, EndState::Closed, "{chain:#?}");
+    let records: Vec<Value> = files
+        .iter()
+        .flat_map(|f| lines_of(f))
+        .map(|l| json(&l))
+        .collect();
+    assert_eq!(chain.records, records.len() as u64, "every line verifies");
+    assert!(
+        records.iter().all(|r| r["event"] != "seclog.chain"),
+        "the chain's first file is gone"
+    );
+    let retention = records
+        .iter()
+        .rev()
+        .find(|r| r["event"] == "seclog.retention")
+        .expect("the deletion is recorded");
+    let deleted = retention["fields"]["deleted"].as_array().unwrap();
+    assert!(!deleted.is_empty(), "{retention}");
+    for name in deleted {
+        let name = name.as_str().unwrap();
+        assert!(
+            name.starts_with("seclog-") && name.ends_with(".log"),
+            "{name}"
+        );
+        assert!(!dir.join(name).exists(), "{name} was deleted");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -492,21 +753,30 @@ fn the_environment_switches_an_unmodified_program_to_tamper_evident_files() {
         .status()
         .unwrap();
     assert!(status.success());
-    let report = verify_dir(&k, &logs).unwrap();
-    assert_eq!(report.failure, None);
+    let report = verify_log_dir(&keys(&k), &logs);
+    assert!(report.verified(), "{report:#?}");
+    let chain = only_chain(&report);
+    assert_eq!(
+        (chain.seal.as_deref(), chain.key_id.as_deref()),
+        (Some("symmetric"), Some(k.id()))
+    );
     let text = std::fs::read_to_string(&log_files(&logs).unwrap()[0]).unwrap();
-    let records: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .filter(|r: &serde_json::Value| r.get("event").is_some())
+    let lines: Vec<Value> = text.lines().map(json).collect();
+    assert_eq!(chain.records, lines.len() as u64, "every line verifies");
+    assert_eq!(lines[0]["event"], "seclog.chain");
+    let records: Vec<&Value> = lines
+        .iter()
+        .filter(|r| {
+            r["event"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("authn_login"))
+        })
         .collect();
     assert_eq!(records.len(), 20, "{text}");
     assert_eq!(records[1]["event"], "authn_login_fail");
     assert_eq!(records[1]["inputs"]["password"], "[REDACTED]");
-    assert!(
-        records
-            .iter()
-            .all(|r| r["mac"].as_str().is_some_and(|m| m.len() == 64))
-    );
+    assert!(lines.iter().all(|r| {
+        r["chain"] == chain.chain.as_str() && r["mac"].as_str().is_some_and(|m| m.len() == 64)
+    }));
     std::fs::remove_dir_all(&dir).unwrap();
 }

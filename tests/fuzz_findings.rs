@@ -14,6 +14,7 @@ fn no_file_left_against_a_checkpoint_is_truncated() {
         head: [0xab; 32],
         key_id: key.id().to_owned(),
         ts: "2026-11-30T12:00:01.000000000Z".into(),
+        chain: None,
     };
     let report = verify_files_against(&key, &[], Some(&checkpoint)).unwrap();
     let failure = report.failure.expect("the cut is reported");

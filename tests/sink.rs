@@ -29,10 +29,10 @@ struct Shared;
 impl Sink for Shared {
     fn write(&self, record: &[u8]) -> io::Result<()> {
         let n = SINK.calls.fetch_add(1, Ordering::SeqCst) + 1;
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             return Err(io::Error::other("disk on fire"));
         }
-        if n % 7 == 0 {
+        if n.is_multiple_of(7) {
             panic!("sink bug");
         }
         if std::str::from_utf8(record).unwrap().contains("\"n\":999") {

@@ -2,13 +2,20 @@
 //! mid-stream, or records cut from the end at a line boundary, which the chain alone cannot
 //! tell from a log still being written.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{log_sources, source_name, verify_log_dir};
 use seclog::Sink;
-use seclog::integrity::{ChainKey, EndState, log_files, verify_dir};
+use seclog::integrity::{
+    ArchiveReport, ChainKey, ChainReport, Checkpoint, EndState, Keys, checkpoint_problem, log_files,
+};
 use seclog::sink::{File, Fsync};
+use serde_json::Value;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("seclog-end-{}-{name}", std::process::id()));
@@ -18,6 +25,19 @@ fn temp_dir(name: &str) -> PathBuf {
 
 fn key() -> ChainKey {
     ChainKey::from_bytes([9; 32])
+}
+
+fn verify(dir: &Path) -> ArchiveReport {
+    verify_log_dir(&Keys::new().with_symmetric(key()), dir)
+}
+
+/// The report's only chain, which verifies: every record there and none changed.
+fn verified_chain(report: &ArchiveReport) -> &ChainReport {
+    assert_eq!(report.chains.len(), 1, "one chain: {report:#?}");
+    let chain = &report.chains[0];
+    assert!(chain.verified(), "{chain:#?}");
+    assert_eq!(report.unsealed, 0, "{report:#?}");
+    chain
 }
 
 /// Runs this test binary's `child` test with `mode` writing into `dir`.
@@ -89,25 +109,39 @@ fn lines_of(file: &Path) -> Vec<String> {
         .collect()
 }
 
+fn json(line: &str) -> Value {
+    serde_json::from_str(line).unwrap()
+}
+
 #[test]
 fn a_clean_shutdown_ends_closed() {
     let dir = write_closed_log("closed");
-    let report = verify_dir(&key(), &dir).unwrap();
-    assert_eq!(report.failure, None);
-    let end = report.end.expect("a log has an end");
+    let report = verify(&dir);
+    let chain = verified_chain(&report);
+    assert!(report.incomplete_tails.is_empty());
+    assert_eq!(chain.end, EndState::Closed);
+    assert_eq!(chain.last_event.as_deref(), Some("sys_shutdown"));
+    let (first, last) = (chain.first_seq.unwrap(), chain.last_seq.unwrap());
+    assert!(last >= 300, "{chain:#?}");
+    assert_eq!(
+        chain.records,
+        last - first + 2,
+        "every record from the first to the shutdown, and the chain's first"
+    );
+    assert!(chain.last_ts.as_deref().is_some_and(|t| t.ends_with('Z')));
+    // The shutdown is the last line of the newest file.
     let newest = log_files(&dir).unwrap().pop().unwrap();
-    assert_eq!(end.state, EndState::Closed);
-    assert_eq!(end.file, newest);
-    assert_eq!(end.last_line, lines_of(&newest).len() as u64);
-    assert_eq!(end.last_event.as_deref(), Some("sys_shutdown"));
-    assert!(end.last_seq.is_some_and(|s| s >= 300), "{end:?}");
-    assert!(end.last_ts.as_deref().is_some_and(|t| t.ends_with('Z')));
+    let shutdown = json(lines_of(&newest).last().unwrap());
+    assert_eq!(shutdown["event"], "sys_shutdown");
+    assert_eq!(shutdown["seq"].as_u64(), Some(last));
+    assert_eq!(shutdown["ts"].as_str(), chain.last_ts.as_deref());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_log_cut_at_a_line_boundary_verifies_but_ends_open() {
     let dir = write_closed_log("cut");
+    let closed_at = verified_chain(&verify(&dir)).last_seq.unwrap();
     // Cut the last 200 records, the shutdown among them, at a line boundary: what is left
     // still verifies record by record.
     let mut cut = 200usize;
@@ -115,30 +149,32 @@ fn a_log_cut_at_a_line_boundary_verifies_but_ends_open() {
     while cut > 0 {
         let newest = files.last().unwrap().clone();
         let lines = lines_of(&newest);
-        // Keep the header of the oldest file; drop whole files above it.
-        if lines.len() - 1 <= cut && files.len() > 1 {
-            cut -= lines.len() - 1;
+        // Drop whole files above the oldest, which keeps the chain's first record.
+        if lines.len() <= cut && files.len() > 1 {
+            cut -= lines.len();
             std::fs::remove_file(&newest).unwrap();
             files.pop();
             continue;
         }
         let keep = lines.len() - cut;
+        assert!(keep > 1, "the chain's first record stays");
         std::fs::write(&newest, lines[..keep].join("\n") + "\n").unwrap();
         cut = 0;
     }
     let newest = files.last().unwrap().clone();
-    let remaining = lines_of(&newest);
+    let remaining = json(lines_of(&newest).last().unwrap());
 
-    let report = verify_dir(&key(), &dir).unwrap();
+    let report = verify(&dir);
+    let chain = verified_chain(&report);
     assert_eq!(
-        report.failure, None,
-        "a cut at a line boundary breaks no MAC"
+        chain.missing,
+        vec![],
+        "a cut at a line boundary leaves no gap"
     );
-    let end = report.end.unwrap();
-    assert_eq!(end.state, EndState::Open);
-    assert_eq!(end.file, newest);
-    assert_eq!(end.last_line, remaining.len() as u64);
-    assert_eq!(end.last_event.as_deref(), Some("order.place"));
+    assert_eq!(chain.end, EndState::Open);
+    assert_eq!(chain.last_seq, Some(closed_at - 200));
+    assert_eq!(chain.last_seq, remaining["seq"].as_u64());
+    assert_eq!(chain.last_event.as_deref(), Some("order.place"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -153,18 +189,34 @@ fn a_killed_writer_ends_open() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let report = verify_dir(&key(), &dir).unwrap();
-    assert_eq!(report.failure, None, "every complete record verifies");
-    let end = report.end.unwrap();
-    assert_eq!(end.state, EndState::Open);
-    let newest = log_files(&dir).unwrap().pop().unwrap();
-    let complete = std::fs::read(&newest)
-        .unwrap()
+    let report = verify(&dir);
+    let chain = verified_chain(&report);
+    assert_eq!(chain.end, EndState::Open);
+    assert_ne!(chain.last_event.as_deref(), Some("sys_shutdown"));
+    // The end is the last complete line: a torn tail is not counted.
+    let files = log_files(&dir).unwrap();
+    let newest = files.last().unwrap();
+    let bytes = std::fs::read(newest).unwrap();
+    let torn = !bytes.is_empty() && !bytes.ends_with(b"\n");
+    assert_eq!(
+        report.incomplete_tails,
+        if torn {
+            vec![source_name(newest)]
+        } else {
+            vec![]
+        }
+    );
+    let last_complete = files
         .iter()
-        .filter(|&&b| b == b'\n')
-        .count();
-    assert_eq!(end.last_line, complete as u64, "a torn tail is not counted");
-    assert_ne!(end.last_event.as_deref(), Some("sys_shutdown"));
+        .rev()
+        .find_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+            complete.lines().last().map(json)
+        })
+        .unwrap();
+    assert_eq!(chain.last_seq, last_complete["seq"].as_u64());
+    assert_eq!(chain.last_event.as_deref(), last_complete["event"].as_str());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -184,19 +236,18 @@ fn a_torn_shutdown_record_does_not_close_the_log() {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1);
-    let before: serde_json::Value =
-        serde_json::from_slice(&bytes[before_start..last_start - 1]).unwrap();
+    let before: Value = serde_json::from_slice(&bytes[before_start..last_start - 1]).unwrap();
     let before_event = before["event"].as_str().unwrap().to_owned();
     assert_ne!(before_event, "sys_shutdown");
     bytes.truncate(last_start + 20);
     std::fs::write(&newest, &bytes).unwrap();
 
-    let report = verify_dir(&key(), &dir).unwrap();
-    assert_eq!(report.failure, None);
-    assert_eq!(report.incomplete_tails, vec![newest.clone()]);
-    let end = report.end.unwrap();
-    assert_eq!(end.state, EndState::Open);
-    assert_eq!(end.last_event.as_deref(), Some(before_event.as_str()));
+    let report = verify(&dir);
+    let chain = verified_chain(&report);
+    assert_eq!(report.incomplete_tails, vec![source_name(&newest)]);
+    assert_eq!(chain.end, EndState::Open);
+    assert_eq!(chain.last_event.as_deref(), Some(before_event.as_str()));
+    assert_eq!(chain.last_seq, before["seq"].as_u64());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -208,50 +259,65 @@ fn a_sealed_shutdown_written_by_any_writer_closes_the_log() {
         .fsync(Fsync::Never)
         .open()
         .unwrap();
-    sink.write(b"{\"seq\":1,\"event\":\"order.place\"}\n")
-        .unwrap();
-    sink.write(b"{\"seq\":2,\"event\":\"sys_shutdown\"}\n")
-        .unwrap();
+    sink.write(
+        b"{\"ts\":\"2026-11-23T00:00:00.000000000Z\",\"seq\":1,\"event\":\"order.place\"}\n",
+    )
+    .unwrap();
+    sink.write(
+        b"{\"ts\":\"2026-11-23T00:00:01.000000000Z\",\"seq\":2,\"event\":\"sys_shutdown\"}\n",
+    )
+    .unwrap();
     sink.flush().unwrap();
-    let end = verify_dir(&key(), &dir).unwrap().end.unwrap();
+    let report = verify(&dir);
+    let chain = verified_chain(&report);
     assert_eq!(
-        (end.state, end.last_line, end.last_seq),
+        (chain.end, chain.records, chain.last_seq),
         (EndState::Closed, 3, Some(2))
     );
+    assert_eq!(lines_of(&log_files(&dir).unwrap()[0]).len(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn checkpoints_after_the_shutdown_keep_the_log_closed() {
     let dir = temp_dir("checkpointed");
-    let sink = File::builder(&dir, key())
-        .fsync(Fsync::Never)
-        .checkpoint_every(Duration::from_millis(10))
-        .open()
-        .unwrap();
-    sink.write(b"{\"seq\":1,\"event\":\"order.place\"}\n")
-        .unwrap();
-    sink.write(b"{\"seq\":2,\"event\":\"sys_shutdown\"}\n")
-        .unwrap();
+    let kept: Arc<Mutex<Vec<Checkpoint>>> = Arc::default();
+    let sink = {
+        let kept = kept.clone();
+        File::builder(&dir, key())
+            .fsync(Fsync::Never)
+            .checkpoint_every(Duration::from_millis(10))
+            .on_checkpoint(move |cp| kept.lock().unwrap().push(cp.clone()))
+            .open()
+            .unwrap()
+    };
+    sink.write(
+        b"{\"ts\":\"2026-11-23T00:00:00.000000000Z\",\"seq\":1,\"event\":\"order.place\"}\n",
+    )
+    .unwrap();
+    sink.write(
+        b"{\"ts\":\"2026-11-23T00:00:01.000000000Z\",\"seq\":2,\"event\":\"sys_shutdown\"}\n",
+    )
+    .unwrap();
     sink.flush().unwrap();
-    let newest = log_files(&dir).unwrap().pop().unwrap();
-    // The sink goes on writing checkpoints until it is dropped.
+    // The sink goes on taking checkpoints until it is dropped.
+    let written = kept.lock().unwrap().len();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_to_string(&newest)
-        .unwrap()
-        .lines()
-        .last()
-        .is_some_and(|l| l.contains("seclog_checkpoint"))
-    {
-        assert!(Instant::now() < deadline, "no checkpoint was written");
+    while kept.lock().unwrap().len() < written + 3 {
+        assert!(Instant::now() < deadline, "no checkpoint was taken");
         std::thread::sleep(Duration::from_millis(10));
     }
     drop(sink);
-    let report = verify_dir(&key(), &dir).unwrap();
-    assert_eq!(report.failure, None);
-    let end = report.end.unwrap();
-    assert_eq!(end.state, EndState::Closed);
-    assert_eq!(end.last_event.as_deref(), Some("sys_shutdown"));
-    assert_eq!(end.last_line, lines_of(&newest).len() as u64);
-    assert!(end.last_line > 3, "checkpoints follow the shutdown");
+    let checkpoint = kept.lock().unwrap().last().cloned().unwrap();
+    let newest = log_files(&dir).unwrap().pop().unwrap();
+    let lines = lines_of(&newest);
+    assert_eq!(lines.len(), 3, "checkpoints add no line after the shutdown");
+    assert_eq!(checkpoint.count, 2, "the checkpoint names the shutdown");
+    assert_eq!(checkpoint_problem(&log_sources(&dir), &checkpoint), None);
+    let report = verify(&dir);
+    let chain = verified_chain(&report);
+    assert_eq!(chain.end, EndState::Closed);
+    assert_eq!(chain.last_event.as_deref(), Some("sys_shutdown"));
+    assert_eq!(chain.last_seq, Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }

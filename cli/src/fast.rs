@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use crate::parse::{Fields, Record};
+use crate::parse::{Clock, Fields, Record};
 
 /// The scanner's verdict on a line.
 #[derive(Debug, PartialEq, Eq)]
@@ -423,7 +423,7 @@ impl<'a> Scanner<'a> {
                 "duration_ns" => r.duration_ns = s.num(d)?,
                 "budget_ns" => r.budget_ns = s.num(d)?,
                 "over_budget" => r.over_budget = s.num(d)?.map(|n| n != 0),
-                "where" => s.nested(d, |s, k| where_key(s, k, &mut r.func, d + 1))?,
+                "where" => s.nested(d, |s, k| where_key(s, k, r, d + 1))?,
                 "who" => s.nested(d, |s, k| who_key(s, k, r, d + 1))?,
                 "fields" => s.nested(d, |s, k| fields_key(s, k, &mut r.fields, d + 1))?,
                 "usage" => usage(s, r, d)?,
@@ -456,8 +456,29 @@ impl<'a> Scanner<'a> {
                     }
                     _ => s.skip(d + 1),
                 })?,
+                "host" => s.nested(d, |s, k| match k {
+                    "hostname" => {
+                        r.host = s.text(d + 1)?;
+                        Ok(())
+                    }
+                    _ => s.skip(d + 1),
+                })?,
+                "process" => s.nested(d, |s, k| match k {
+                    "pid" => {
+                        r.pid = s.num(d + 1)?;
+                        Ok(())
+                    }
+                    _ => s.skip(d + 1),
+                })?,
+                "service" => s.nested(d, |s, k| match k {
+                    "name" => {
+                        r.service = s.text(d + 1)?;
+                        Ok(())
+                    }
+                    _ => s.skip(d + 1),
+                })?,
                 "seclog" => s.nested(d, |s, k| seclog_key(s, k, r, d + 1))?,
-                "seclog_file" | "seclog_checkpoint" | "seclog_retention" => {
+                "seclog_file" | "seclog_checkpoint" | "seclog_retention" | "seclog_key" => {
                     s.skip(d)?;
                     r.meta = true;
                 }
@@ -474,9 +495,12 @@ impl<'a> Scanner<'a> {
 }
 
 #[inline]
-fn where_key<'a>(s: &mut Scanner<'a>, k: &str, func: &mut Option<Cow<'a, str>>, d: usize) -> R<()> {
+fn where_key<'a>(s: &mut Scanner<'a>, k: &str, r: &mut Record<'a>, d: usize) -> R<()> {
     match k {
-        "fn" => *func = s.text(d)?,
+        "fn" => r.func = s.text(d)?,
+        "host" => r.host = s.text(d)?,
+        "pid" => r.pid = s.num(d)?,
+        "service" => r.service = s.text(d)?,
         _ => s.skip(d)?,
     }
     Ok(())
@@ -513,6 +537,18 @@ fn fields_key<'a>(s: &mut Scanner<'a>, k: &str, f: &mut Fields<'a>, d: usize) ->
         "over_budget" => f.over_budget = s.num(d)?,
         "calls" => f.calls = s.num(d)?,
         "units" => f.units = s.num(d)?,
+        "clock" => s.nested(d, |s, k| clock_key(s, k, &mut f.clock, d + 1))?,
+        _ => s.skip(d)?,
+    }
+    Ok(())
+}
+
+fn clock_key<'a>(s: &mut Scanner<'a>, k: &str, c: &mut Clock<'a>, d: usize) -> R<()> {
+    match k {
+        "source" => c.source = s.text(d)?,
+        "synced" => c.synced = s.num(d)?.map(|n| n != 0),
+        "max_error_us" => c.max_error_us = s.num(d)?,
+        "est_error_us" => c.est_error_us = s.num(d)?,
         _ => s.skip(d)?,
     }
     Ok(())
@@ -548,10 +584,7 @@ fn seclog_key<'a>(s: &mut Scanner<'a>, k: &str, r: &mut Record<'a>, d: usize) ->
     match k {
         "outcome" => r.outcome = s.text(d)?,
         "who" => s.nested(d, |s, k| who_key(s, k, r, d + 1))?,
-        "where" => {
-            let func = &mut r.func;
-            s.nested(d, |s, k| where_key(s, k, func, d + 1))?
-        }
+        "where" => s.nested(d, |s, k| where_key(s, k, r, d + 1))?,
         "fields" => {
             let f = &mut r.fields;
             s.nested(d, |s, k| fields_key(s, k, f, d + 1))?
@@ -581,6 +614,9 @@ mod tests {
         r#"{"ts":"2026-11-22T12:00:02Z","event":"seclog.alert","level":"WARN","outcome":"success","fields":{"rule":"credential_stuffing","ip":"198.51.100.4","count":25,"window_s":60,"first_seen":"2026-11-22T11:59:30Z"}}"#,
         r#"{"ts":"2026-11-22T12:00:03Z","event":"seclog.perf","fields":{"fn":"shop::a","count":10,"p50_ns":1,"p95_ns":2,"p99_ns":3,"max_ns":4,"budget_ns":5,"over_budget":6}}"#,
         r#"{"ts":"2026-11-22T12:00:04Z","event":"seclog.usage","fields":{"usage":"pdf","tenant":"t","user":"u","calls":"12","units":1.5}}"#,
+        r#"{"ts":"2026-11-22T12:00:05Z","event":"sys_startup","where":{"service":"shop","host":"web-2","pid":412},"fields":{"seclog_version":"0.1.0","clock":{"source":"adjtimex","synced":false,"max_error_us":16000000,"est_error_us":0}}}"#,
+        r#"{"event":"seclog.chain","where":{"host":7,"pid":"9"},"fields":{"clock":{"synced":true,"max_error_us":-1,"x":{}},"chain":"ab"}}"#,
+        r#"{"event":"e","fields":{"clock":"adjtimex"},"host":{"hostname":"h"},"process":{"pid":3},"service":{"name":"s"}}"#,
         r#"{"event":"e","usage":{"name":"pdf","units":2,"x":[{"y":"z"}]}}"#,
         r#"{"event":"e","usage":{"units":2}}"#,
         r#"{"event":"e","usage":7,"units":-1}"#,
@@ -595,6 +631,7 @@ mod tests {
         r#"{"event":"e","duration_ns":-0,"budget_ns":1.0e3}"#,
         r#"{"event":"e","where":"nowhere","who":[1],"fields":null}"#,
         r#"{"seclog_file":{"index":0,"prev":"00"},"mac":"ab"}"#,
+        r#"{"seclog_key":{"chain":"ab","seq":3,"encrypted_key":"00"}}"#,
         r#"  {"event" : "e" , "ts" : "x" }  "#,
         r#"{"event":"a","event":"b","ts":1,"ts":"t"}"#,
         r#"{}"#,

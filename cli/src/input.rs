@@ -61,7 +61,8 @@ pub fn sources(paths: &[PathBuf]) -> io::Result<Vec<Source>> {
     Ok(out)
 }
 
-fn other_logs(dir: &Path) -> io::Result<Vec<PathBuf>> {
+/// The `*.log`, `*.json` and `*.jsonl` files of `dir`, by name.
+pub(crate) fn other_logs(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {

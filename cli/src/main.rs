@@ -1,10 +1,11 @@
 //! `seclog`: keys, verification and reading of tamper-evident seclog files.
 //!
 //! - `seclog keygen --out <file>` writes a new chain key (mode 0600, never over an existing
-//!   file) and prints its id.
-//! - `seclog verify --key <file> <file|dir>` checks the chain and prints a summary (`--json`:
-//!   one JSON object), including whether the log ends closed (its last record is
-//!   `sys_shutdown`) or open; exit code 0 when everything verifies, 1 on tampering (or on an
+//!   file) and prints its id; `--verifier` writes a verifier's private key instead and prints
+//!   the public key that `SECLOG_SEAL_TO` takes.
+//! - `seclog verify --key <file> PATH...` groups sealed records by chain, orders them by `seq`
+//!   and prints per chain what is missing, what is wrong and how it ends (`--json`: one JSON
+//!   object); exit code 0 when every chain verifies with nothing missing, 1 otherwise (or on an
 //!   open end with `--require-closed`), 2 on usage or I/O errors.
 //! - `seclog cat <file|dir>` prints records one per line, readably, with filters.
 //! - `seclog stats [--json] [--since T] [--until T] [--top N] PATH...` summarises records.
@@ -17,8 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use seclog_runtime::integrity::{self, ChainKey, EndState};
+use seclog_cli::verify as verify_cli;
+use seclog_runtime::integrity::{self, ChainKey, EndState, Keys, VerifierSecret};
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(
@@ -33,29 +36,36 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write a new chain key to a file (0600; an existing file is never overwritten).
+    /// Write a new key (0600; an existing file is never overwritten): a symmetric chain key, or
+    /// with `--verifier` a verifier's key pair, whose public key is printed for `SECLOG_SEAL_TO`.
     Keygen {
         /// Where to write the key.
         #[arg(long)]
         out: PathBuf,
-    },
-    /// Verify a log file or a directory of them against the chain key.
-    Verify {
-        /// The chain key file.
+        /// Write a verifier's private key (X25519, for HPKE) and print its public key.
         #[arg(long)]
-        key: PathBuf,
-        /// A checkpoint kept off the host (JSON, as the file sink hands it out): the log must
-        /// reach it, or it was cut.
+        verifier: bool,
+    },
+    /// Verify sealed records: a file sink's directory, a collector's archive, CloudWatch
+    /// exports, standard input (-). Records are grouped by chain and ordered by seq.
+    Verify {
+        /// A key file: the verifier's private key, or a symmetric chain key (repeatable).
+        #[arg(long, required = true)]
+        key: Vec<PathBuf>,
+        /// A checkpoint kept off the host (JSON, as the file sink hands it out): its chain
+        /// must reach it, or it was cut.
         #[arg(long)]
         checkpoint: Option<PathBuf>,
-        /// Print one JSON object: verdict, counts, problems and how the log ends.
+        /// Print one JSON object: verdict, and per chain what is missing, the problems and
+        /// how it ends.
         #[arg(long)]
         json: bool,
-        /// Exit 1 unless the log ends closed (its last record is `sys_shutdown`).
+        /// Exit 1 unless every chain ends closed (its last record is `sys_shutdown`).
         #[arg(long)]
         require_closed: bool,
-        /// A log file or a directory of log files.
-        path: PathBuf,
+        /// Files, directories, or - for standard input.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
     },
     /// Print records readably.
     Cat {
@@ -125,17 +135,17 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Keygen { out } => keygen(&out),
+        Command::Keygen { out, verifier } => keygen(&out, verifier),
         Command::Verify {
             key,
             checkpoint,
             json,
             require_closed,
-            path,
+            paths,
         } => verify(
             &key,
             checkpoint.as_deref(),
-            &path,
+            &paths,
             VerifyOutput {
                 json,
                 require_closed,
@@ -170,8 +180,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn keygen(out: &Path) -> io::Result<u8> {
-    let key = ChainKey::generate().map_err(io::Error::other)?;
+fn keygen(out: &Path, verifier: bool) -> io::Result<u8> {
     let mut o = OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
@@ -182,26 +191,43 @@ fn keygen(out: &Path) -> io::Result<u8> {
     let mut file = o
         .open(out)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot create {}: {e}", out.display())))?;
-    file.write_all(key.to_hex().as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()?;
-    println!("key id {}", key.id());
+    if verifier {
+        let secret = VerifierSecret::generate();
+        file.write_all(secret.to_text().as_bytes())?;
+        file.sync_all()?;
+        eprintln!(
+            "seclog: wrote the verifier's private key to {} (keep it off the fleet); its public key, for SECLOG_SEAL_TO:",
+            out.display()
+        );
+        println!("{}", secret.public());
+    } else {
+        let key = ChainKey::generate().map_err(io::Error::other)?;
+        file.write_all(key.to_hex().as_bytes())?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+        println!("key id {}", key.id());
+    }
     Ok(0)
 }
 
-fn read_key(path: &Path) -> io::Result<ChainKey> {
-    let text = fs::read_to_string(path).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("cannot read the key {}: {e}", path.display()),
-        )
-    })?;
-    ChainKey::from_hex(&text).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{} does not hold a key (64 hex digits)", path.display()),
-        )
-    })
+fn read_keys(paths: &[PathBuf]) -> io::Result<Keys> {
+    let mut keys = Keys::new();
+    for path in paths {
+        let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot read the key {}: {e}", path.display()),
+            )
+        })?);
+        let more = Keys::from_text(&text).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            )
+        })?;
+        keys = keys.merge(more);
+    }
+    Ok(keys)
 }
 
 fn files_of(path: &Path) -> io::Result<Vec<PathBuf>> {
@@ -224,12 +250,12 @@ struct VerifyOutput {
 }
 
 fn verify(
-    key: &Path,
+    key: &[PathBuf],
     checkpoint: Option<&Path>,
-    path: &Path,
+    paths: &[PathBuf],
     output: VerifyOutput,
 ) -> io::Result<u8> {
-    let key = read_key(key)?;
+    let keys = read_keys(key)?;
     let checkpoint = match checkpoint {
         Some(p) => Some(
             integrity::Checkpoint::from_json(&fs::read_to_string(p)?).ok_or_else(|| {
@@ -241,134 +267,52 @@ fn verify(
         ),
         None => None,
     };
-    let files = files_of(path)?;
-    let report = integrity::verify_files_against(&key, &files, checkpoint.as_ref())?;
-    let total_lines: u64 = files
-        .iter()
-        .map(|f| {
-            fs::read(f).map(|b| b.split(|&c| c == b'\n').filter(|l| !l.is_empty()).count() as u64)
-        })
-        .sum::<io::Result<u64>>()?;
-    let open = report
-        .end
-        .as_ref()
-        .is_none_or(|e| e.state == EndState::Open);
-    let code = if report.failure.is_some() || (output.require_closed && open) {
+    let inputs = verify_cli::read_inputs(paths)?;
+    let report = integrity::verify_archive(&keys, &inputs.sources, verify_cli::options(&inputs));
+    let legacy = verify_cli::verify_legacy(&keys, &inputs, checkpoint.as_ref())?;
+    let cp = checkpoint.as_ref().and_then(|cp| {
+        cp.chain.as_ref()?;
+        Some((
+            cp,
+            integrity::checkpoint_problem(&inputs.sources, cp).map(|k| k.as_str()),
+        ))
+    });
+    // Something was verified, and everything read verified: every chain, no unsealed record.
+    let chains_ok = (!report.chains.is_empty() || !legacy.is_empty())
+        && report.unsealed == 0
+        && report.chains.iter().all(|c| c.verified());
+    let legacy_ok = legacy.iter().all(|l| l.report.failure.is_none());
+    let verdict = chains_ok && legacy_ok && cp.is_none_or(|(_, p)| p.is_none());
+    let open = report.chains.iter().any(|c| c.end == EndState::Open)
+        || legacy.iter().any(|l| {
+            l.report
+                .end
+                .as_ref()
+                .is_none_or(|e| e.state == EndState::Open)
+        });
+    let code = if !verdict || (output.require_closed && open) {
         TAMPERED
     } else {
         0
     };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
     if output.json {
-        println!(
-            "{}",
-            verify_json(&key, &files, &report, total_lines, &output)
-        );
-        return Ok(code);
-    }
-    println!("Key:      {}", key.id());
-    println!(
-        "Files:    {} verified of {}",
-        files
-            .len()
-            .saturating_sub(usize::from(report.failure.is_some())),
-        files.len()
-    );
-    println!(
-        "Records:  {} valid, {} invalid or unverified",
-        report.valid,
-        total_lines.saturating_sub(report.valid)
-    );
-    for torn in &report.incomplete_tails {
-        println!(
-            "Note:     {} ends with a line cut short by a crash (not a record)",
-            torn.display()
-        );
-    }
-    if report.starts_after_retention {
-        println!(
-            "Start:    after retention (earlier files were deleted; what remains verifies from there)"
-        );
-    }
-    if let Some(end) = &report.end {
-        let file = end.file.display();
-        let n = end.last_line;
-        match end.state {
-            EndState::Closed => {
-                println!("End:      closed by sys_shutdown ({file} ends at line {n})")
-            }
-            EndState::Open => println!(
-                "End:      open after line {n} of {file}: still being written, the writer crashed, \
-                 or records after line {n} were removed; keep checkpoints off the host to tell which"
-            ),
+        let mut v = verify_cli::report_json(&keys, &report, &legacy, cp, verdict);
+        v["require_closed"] = output.require_closed.into();
+        serde_json::to_writer(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        verify_cli::write_table(&mut out, &keys, &report, &legacy, cp, verdict)?;
+        if verdict && code != 0 {
+            writeln!(
+                out,
+                "Note:     a chain ends open and --require-closed was given"
+            )?;
         }
     }
-    match &report.failure {
-        None if code == 0 => {
-            println!("Result:   VALID");
-        }
-        None => {
-            println!("Result:   VALID, but the log ends open and --require-closed was given");
-        }
-        Some(f) => {
-            println!("Result:   TAMPERED");
-            println!(
-                "First failure: {} line {}: {}",
-                f.file.display(),
-                f.line,
-                f.kind
-            );
-        }
-    }
+    out.flush()?;
     Ok(code)
-}
-
-/// `seclog verify --json`: one object whose keys stay stable.
-fn verify_json(
-    key: &ChainKey,
-    files: &[PathBuf],
-    report: &integrity::Report,
-    total_lines: u64,
-    output: &VerifyOutput,
-) -> Value {
-    let path = |p: &Path| Value::from(p.display().to_string());
-    let problems: Vec<Value> = report
-        .failure
-        .iter()
-        .map(|f| {
-            serde_json::json!({
-                "file": path(&f.file),
-                "line": f.line,
-                "kind": f.kind.as_str(),
-            })
-        })
-        .collect();
-    let end = report.end.as_ref().map_or(Value::Null, |e| {
-        serde_json::json!({
-            "state": e.state.as_str(),
-            "file": path(&e.file),
-            "last_line": e.last_line,
-            "last_seq": e.last_seq,
-            "last_ts": e.last_ts,
-            "last_event": e.last_event,
-        })
-    });
-    serde_json::json!({
-        "verdict": if report.failure.is_some() { "TAMPERED" } else { "VALID" },
-        "key_id": key.id(),
-        "files": {
-            "total": files.len(),
-            "verified": files.len() - usize::from(report.failure.is_some()),
-        },
-        "records": {
-            "valid": report.valid,
-            "invalid_or_unverified": total_lines.saturating_sub(report.valid),
-        },
-        "starts_after_retention": report.starts_after_retention,
-        "incomplete_tails": report.incomplete_tails.iter().map(|p| path(p)).collect::<Vec<_>>(),
-        "problems": problems,
-        "end": end,
-        "require_closed": output.require_closed,
-    })
 }
 
 struct Filter {
@@ -410,7 +354,9 @@ fn cat(path: &Path, filter: &Filter) -> io::Result<u8> {
                 writeln!(out, "{}: an unreadable line", file.display())?;
                 continue;
             };
-            if r.get("seclog_file").is_some() || !filter.keeps(&r) {
+            // The file sink's own lines: headers of its earlier format, key notes.
+            if r.get("seclog_file").is_some() || r.get("seclog_key").is_some() || !filter.keeps(&r)
+            {
                 continue;
             }
             writeln!(out, "{}", readable(&r))?;

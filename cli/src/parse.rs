@@ -36,6 +36,12 @@ pub struct Record<'a> {
     pub over_budget: Option<bool>,
     /// `where.fn` (or ECS `log.origin.function`).
     pub func: Option<Text<'a>>,
+    /// `where.host` (or ECS `host.hostname`).
+    pub host: Option<Text<'a>>,
+    /// `where.pid` (or ECS `process.pid`).
+    pub pid: Option<u64>,
+    /// `where.service` (or ECS `service.name`).
+    pub service: Option<Text<'a>>,
     /// `who.user` (or ECS `user.name`).
     pub user: Option<Text<'a>>,
     /// `who.ip` (or ECS `source.ip`).
@@ -48,12 +54,13 @@ pub struct Record<'a> {
     pub units: Option<u64>,
     /// `fields`, the keys that seclog's own records (alerts, summaries) use.
     pub fields: Fields<'a>,
-    /// A line of the file sink's own (`seclog_file` header, checkpoint, retention note):
-    /// not a record, not an error either.
+    /// A line of the file sink's own (`seclog_file` header of its earlier format, checkpoint,
+    /// retention note, `seclog_key` key note): not a record, not an error either.
     pub meta: bool,
 }
 
-/// The keys under `fields` that `seclog.alert`, `seclog.perf` and `seclog.usage` records use.
+/// The keys under `fields` that `seclog.alert`, `seclog.perf`, `seclog.usage`, `sys_startup`
+/// and `seclog.chain` records use.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Fields<'a> {
     /// `rule` of an alert.
@@ -92,6 +99,21 @@ pub struct Fields<'a> {
     pub calls: Option<u64>,
     /// `units` (usage summary).
     pub units: Option<u64>,
+    /// `clock` (`sys_startup`, `seclog.chain`).
+    pub clock: Clock<'a>,
+}
+
+/// `fields.clock`: what the source's clock is based on, and whether it was synchronised.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Clock<'a> {
+    /// `source`: `adjtimex` or `unknown`.
+    pub source: Option<Text<'a>>,
+    /// `synced` (`0` and `false` read as not synchronised, like `over_budget`).
+    pub synced: Option<bool>,
+    /// `max_error_us`: the kernel's bound on the clock's error.
+    pub max_error_us: Option<u64>,
+    /// `est_error_us`: the kernel's estimate of the clock's error.
+    pub est_error_us: Option<u64>,
 }
 
 /// Why a line is not a record.
@@ -314,6 +336,9 @@ fn num<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<u64>, A::Error> {
 object_visitor!(WhereV, Record<'a>, |r, key, map| {
     match key {
         "fn" => r.func = text(&mut map)?,
+        "host" => r.host = text(&mut map)?,
+        "pid" => r.pid = num(&mut map)?,
+        "service" => r.service = text(&mut map)?,
         _ => skip(&mut map)?,
     }
 });
@@ -347,6 +372,17 @@ object_visitor!(FieldsV, Fields<'a>, |f, key, map| {
         "over_budget" => f.over_budget = num(&mut map)?,
         "calls" => f.calls = num(&mut map)?,
         "units" => f.units = num(&mut map)?,
+        "clock" => map.next_value_seed(ClockV(&mut f.clock))?,
+        _ => skip(&mut map)?,
+    }
+});
+
+object_visitor!(ClockV, Clock<'a>, |c, key, map| {
+    match key {
+        "source" => c.source = text(&mut map)?,
+        "synced" => c.synced = num(&mut map)?.map(|n| n != 0),
+        "max_error_us" => c.max_error_us = num(&mut map)?,
+        "est_error_us" => c.est_error_us = num(&mut map)?,
         _ => skip(&mut map)?,
     }
 });
@@ -398,6 +434,30 @@ object_visitor!(EcsUserV, Record<'a>, |r, key, map| {
 object_visitor!(EcsSourceV, Record<'a>, |r, key, map| {
     match key {
         "ip" => r.ip = text(&mut map)?,
+        _ => skip(&mut map)?,
+    }
+});
+
+// ECS `host` → `hostname`.
+object_visitor!(EcsHostV, Record<'a>, |r, key, map| {
+    match key {
+        "hostname" => r.host = text(&mut map)?,
+        _ => skip(&mut map)?,
+    }
+});
+
+// ECS `process` → `pid`.
+object_visitor!(EcsProcessV, Record<'a>, |r, key, map| {
+    match key {
+        "pid" => r.pid = num(&mut map)?,
+        _ => skip(&mut map)?,
+    }
+});
+
+// ECS `service` → `name`.
+object_visitor!(EcsServiceV, Record<'a>, |r, key, map| {
+    match key {
+        "name" => r.service = text(&mut map)?,
         _ => skip(&mut map)?,
     }
 });
@@ -508,8 +568,11 @@ impl<'de> Deserialize<'de> for Record<'de> {
                         "log" => map.next_value_seed(EcsLogV(&mut r))?,
                         "user" => map.next_value_seed(EcsUserV(&mut r))?,
                         "source" => map.next_value_seed(EcsSourceV(&mut r))?,
+                        "host" => map.next_value_seed(EcsHostV(&mut r))?,
+                        "process" => map.next_value_seed(EcsProcessV(&mut r))?,
+                        "service" => map.next_value_seed(EcsServiceV(&mut r))?,
                         "seclog" => map.next_value_seed(EcsSeclogV(&mut r))?,
-                        "seclog_file" | "seclog_checkpoint" | "seclog_retention" => {
+                        "seclog_file" | "seclog_checkpoint" | "seclog_retention" | "seclog_key" => {
                             skip(&mut map)?;
                             r.meta = true;
                         }
@@ -595,6 +658,34 @@ mod tests {
                 .unwrap()
                 .meta
         );
+        assert!(
+            parse(br#"{"seclog_key":{"chain":"ab","seq":3,"encrypted_key":"00"}}"#)
+                .unwrap()
+                .meta
+        );
+    }
+
+    #[test]
+    fn reads_the_source_and_its_clock_in_both_formats() {
+        let json = br#"{"ts":"2026-11-22T12:00:00Z","event":"sys_startup","where":{"service":"shop","version":"1","host":"web-2","pid":412,"fn":"seclog_runtime::setup::builder"},"fields":{"seclog_version":"0.1.0","clock":{"source":"adjtimex","synced":false,"max_error_us":16000000,"est_error_us":7}}}"#;
+        let mut ecs = Vec::new();
+        seclog_runtime::Format::Ecs.convert(&[&json[..], b"\n"].concat(), &mut ecs);
+        for line in [&json[..], ecs.strip_suffix(b"\n").unwrap()] {
+            let r = parse(line).unwrap();
+            let what = String::from_utf8_lossy(line);
+            assert_eq!(r.host.as_deref(), Some("web-2"), "{what}");
+            assert_eq!(r.pid, Some(412), "{what}");
+            assert_eq!(r.service.as_deref(), Some("shop"), "{what}");
+            let c = &r.fields.clock;
+            assert_eq!(c.source.as_deref(), Some("adjtimex"), "{what}");
+            assert_eq!(c.synced, Some(false), "{what}");
+            assert_eq!(c.max_error_us, Some(16_000_000), "{what}");
+            assert_eq!(c.est_error_us, Some(7), "{what}");
+        }
+        let r =
+            parse(br#"{"event":"sys_startup","fields":{"clock":{"source":"unknown"}}}"#).unwrap();
+        assert_eq!(r.fields.clock.source.as_deref(), Some("unknown"));
+        assert_eq!(r.fields.clock.synced, None);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //!
 //! One pass, one core, bounded memory: every per-key map is capped ([`crate::topk::CAP`] keys
 //! for IPs, users, events and callers; [`HANDLER_CAP`] handlers, each an HDR histogram; the
-//! timeline at [`TIMELINE_CAP`] buckets, widened as needed; [`ALERT_CAP`] alerts listed).
+//! timeline at [`TIMELINE_CAP`] buckets, widened as needed; [`ALERT_CAP`] alerts and
+//! [`UNSYNCED_CAP`] sources with an unsynchronised clock listed).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 
 use std::hash::{BuildHasher, BuildHasherDefault};
@@ -23,6 +24,8 @@ use crate::topk::{self, Prehashed, TopK};
 pub const HANDLER_CAP: usize = 1024;
 /// The most alerts listed (all are counted).
 pub const ALERT_CAP: usize = 1000;
+/// The most sources listed whose clock was not synchronised (all are counted).
+pub const UNSYNCED_CAP: usize = 100;
 /// The most buckets of the failures timeline; beyond it, buckets are widened.
 pub const TIMELINE_CAP: usize = 4096;
 /// Columns of the rendered timeline (the sparkline and the report's chart).
@@ -74,6 +77,11 @@ pub struct Stats {
     alerts_total: u64,
     alerts_by_rule: TopK,
     alerts: Vec<Alert>,
+    /// Sources whose clock was not synchronised: the first [`UNSYNCED_CAP`] listed, the seeded
+    /// hashes of at most [`topk::CAP`] remembered so that each is counted once.
+    unsynced: Vec<UnsyncedClock>,
+    unsynced_seen: HashSet<u64, BuildHasherDefault<Prehashed>>,
+    unsynced_total: u64,
     timeline: Timeline,
     key: String,
     ts_cache: time::Cache,
@@ -303,6 +311,9 @@ impl Stats {
             alerts_total: 0,
             alerts_by_rule: TopK::with_cap(256),
             alerts: Vec::new(),
+            unsynced: Vec::new(),
+            unsynced_seen: HashSet::default(),
+            unsynced_total: 0,
             timeline: Timeline::new(),
             key: String::new(),
             ts_cache: time::Cache::default(),
@@ -384,6 +395,9 @@ impl Stats {
                 self.alert(r, ts)
             }
             "seclog.perf" => self.perf_summary(r),
+            "sys_startup" | "seclog.chain" if r.fields.clock.synced == Some(false) => {
+                self.unsynced_clock(r, ts)
+            }
             "seclog.usage" => {
                 let f = &r.fields;
                 self.usage_summary_seen = true;
@@ -543,6 +557,34 @@ impl Stats {
         });
     }
 
+    /// A source (`where.host`, `where.pid`, `where.service`) whose clock was not synchronised
+    /// when it said so: listed once, with the first such record's figures.
+    fn unsynced_clock(&mut self, r: &Record<'_>, ts: Option<Nanos>) {
+        let (host, service) = (r.host.as_deref(), r.service.as_deref());
+        let hash = self.hasher.hash_one((host, r.pid, service));
+        if self.unsynced_seen.contains(&hash) {
+            return;
+        }
+        // Past the cap, a source is counted without being remembered: the total is then an
+        // upper bound.
+        if self.unsynced_seen.len() < topk::CAP {
+            self.unsynced_seen.insert(hash);
+        }
+        self.unsynced_total += 1;
+        if self.unsynced.len() < UNSYNCED_CAP {
+            self.unsynced.push(UnsyncedClock {
+                host: host.map(str::to_owned),
+                pid: r.pid,
+                service: service.map(str::to_owned),
+                max_error_us: r.fields.clock.max_error_us,
+                est_error_us: r.fields.clock.est_error_us,
+                ts: ts
+                    .map(time::format)
+                    .or_else(|| r.ts.as_deref().map(str::to_owned)),
+            });
+        }
+    }
+
     /// The summary of what was read.
     pub fn summary(&mut self) -> Summary {
         let top = self.opts.top;
@@ -667,10 +709,13 @@ impl Stats {
                 by_rule: all(&self.alerts_by_rule),
                 list: self.alerts.clone(),
             },
+            unsynced_clocks: self.unsynced.clone(),
+            unsynced_clocks_total: self.unsynced_total,
             caps: Caps {
                 keys_per_map: topk::CAP,
                 handlers: HANDLER_CAP,
                 alerts_listed: ALERT_CAP,
+                unsynced_clocks_listed: UNSYNCED_CAP,
             },
         }
     }
@@ -694,7 +739,8 @@ pub struct Summary {
     pub records: u64,
     /// Records left out by `--since` / `--until` (or without a readable `ts` when filtering).
     pub filtered_out: u64,
-    /// File headers, checkpoints and retention notes of the file sink (not records).
+    /// The file sink's own lines: key notes, and the headers, checkpoints and retention notes of
+    /// its earlier format (not records).
     pub file_lines: u64,
     /// Lines that are not records.
     pub bad_lines: BadLines,
@@ -720,6 +766,14 @@ pub struct Summary {
     pub perf_summaries: Vec<Perf>,
     /// Alerts found.
     pub alerts: Alerts,
+    /// The sources whose clock was not synchronised (a `sys_startup` or `seclog.chain` record
+    /// with `fields.clock.synced` false), each once: the first [`UNSYNCED_CAP`], in input
+    /// order.
+    #[serde(default)]
+    pub unsynced_clocks: Vec<UnsyncedClock>,
+    /// How many such sources (exact up to [`topk::CAP`] of them, an upper bound past that).
+    #[serde(default)]
+    pub unsynced_clocks_total: u64,
     /// The memory bounds in force.
     pub caps: Caps,
 }
@@ -899,6 +953,23 @@ pub struct Alert {
     pub first_seen: Option<String>,
 }
 
+/// A source whose clock was not synchronised.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UnsyncedClock {
+    /// `where.host`.
+    pub host: Option<String>,
+    /// `where.pid`.
+    pub pid: Option<u64>,
+    /// `where.service`.
+    pub service: Option<String>,
+    /// `fields.clock.max_error_us`: the kernel's bound on the clock's error.
+    pub max_error_us: Option<u64>,
+    /// `fields.clock.est_error_us`: the kernel's estimate of it.
+    pub est_error_us: Option<u64>,
+    /// The record's `ts`.
+    pub ts: Option<String>,
+}
+
 /// The memory bounds in force.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Caps {
@@ -908,6 +979,9 @@ pub struct Caps {
     pub handlers: usize,
     /// Alerts listed.
     pub alerts_listed: usize,
+    /// Sources with an unsynchronised clock listed.
+    #[serde(default)]
+    pub unsynced_clocks_listed: usize,
 }
 
 /// Reads every source into one summary.
@@ -1097,6 +1171,40 @@ pub fn write_text(s: &Summary, out: &mut impl io::Write) -> io::Result<()> {
         }
     }
 
+    if s.unsynced_clocks_total > 0 {
+        writeln!(
+            out,
+            "\nClocks not synchronised: {} source{}",
+            s.unsynced_clocks_total,
+            if s.unsynced_clocks_total == 1 {
+                ""
+            } else {
+                "s"
+            }
+        )?;
+        let us = |v: Option<u64>| v.map_or("-".to_owned(), |us| ns(us.saturating_mul(1000)));
+        for c in &s.unsynced_clocks {
+            writeln!(
+                out,
+                "  {:<28} pid {:<8} {:<20} max error {:>8}, estimated {:>8}, at {}",
+                clip(c.host.as_deref().unwrap_or("-"), 28),
+                c.pid.map_or("-".to_owned(), |p| p.to_string()),
+                clip(c.service.as_deref().unwrap_or("-"), 20),
+                us(c.max_error_us),
+                us(c.est_error_us),
+                c.ts.as_deref().map_or("-".to_owned(), |t| clip(t, 40)),
+            )?;
+        }
+        let listed = s.unsynced_clocks.len() as u64;
+        if s.unsynced_clocks_total > listed {
+            writeln!(
+                out,
+                "  ... {} more (not listed)",
+                s.unsynced_clocks_total - listed
+            )?;
+        }
+    }
+
     if s.bad_lines.count > 0 {
         let first = s.bad_lines.first.as_deref().unwrap_or("?");
         if s.bad_lines.count == 1 {
@@ -1115,9 +1223,9 @@ pub fn write_text(s: &Summary, out: &mut impl io::Write) -> io::Result<()> {
 fn human_secs(s: u64) -> String {
     match s {
         0..60 => format!("{s}s"),
-        60..3600 if s % 60 == 0 => format!("{}m", s / 60),
-        3600..86_400 if s % 3600 == 0 => format!("{}h", s / 3600),
-        _ if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        60..3600 if s.is_multiple_of(60) => format!("{}m", s / 60),
+        3600..86_400 if s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
         _ => format!("{s}s"),
     }
 }
@@ -1195,6 +1303,48 @@ mod tests {
         let out = s.summary();
         let funcs: Vec<&str> = out.latency.iter().map(|l| &*l.func).collect();
         assert_eq!(funcs, ["shop::place"]);
+    }
+
+    #[test]
+    fn each_unsynchronised_source_is_listed_once() {
+        let mut s = Stats::new(Options::default());
+        let line = |event: &str, pid: u32, synced: bool| {
+            format!(
+                r#"{{"ts":"2026-11-22T12:00:00Z","event":"{event}","where":{{"service":"shop","host":"h","pid":{pid}}},"fields":{{"clock":{{"source":"adjtimex","synced":{synced},"max_error_us":16000000,"est_error_us":3}}}}}}"#
+            )
+        };
+        for (event, pid, synced) in [
+            ("seclog.chain", 1, false),
+            ("sys_startup", 1, false),
+            ("sys_startup", 2, true),
+            ("authz_fail", 3, false),
+        ] {
+            s.add_line(line(event, pid, synced).as_bytes(), 0, 1);
+        }
+        for pid in 10..10 + UNSYNCED_CAP as u32 {
+            s.add_line(line("sys_startup", pid, false).as_bytes(), 0, 1);
+        }
+        let out = s.summary();
+        assert_eq!(out.unsynced_clocks_total, 1 + UNSYNCED_CAP as u64);
+        assert_eq!(out.unsynced_clocks.len(), UNSYNCED_CAP);
+        let first = &out.unsynced_clocks[0];
+        assert_eq!(
+            (first.host.as_deref(), first.pid, first.service.as_deref()),
+            (Some("h"), Some(1), Some("shop"))
+        );
+        assert_eq!(
+            (first.max_error_us, first.est_error_us),
+            (Some(16_000_000), Some(3))
+        );
+        let mut text = Vec::new();
+        write_text(&out, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("Clocks not synchronised: 101 sources"),
+            "{text}"
+        );
+        assert!(text.contains("max error   16.00s"), "{text}");
+        assert!(text.contains("... 1 more"), "{text}");
     }
 
     #[test]

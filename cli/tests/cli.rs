@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use seclog_runtime::Sink;
-use seclog_runtime::integrity::ChainKey;
+use seclog_runtime::integrity::{ChainKey, Seal, VerifierSecret};
 use seclog_runtime::sink::{File, Fsync};
 
 fn seclog(args: &[&str]) -> Output {
@@ -95,32 +95,43 @@ fn verify_reports_and_exits_by_verdict() {
     );
     let key = ChainKey::from_hex(&std::fs::read_to_string(&key_file).unwrap()).unwrap();
     write_log(&logs, &key, 2000);
+    let verify = || {
+        seclog(&[
+            "verify",
+            "--key",
+            key_file.to_str().unwrap(),
+            logs.to_str().unwrap(),
+        ])
+    };
 
-    let o = seclog(&[
-        "verify",
-        "--key",
-        key_file.to_str().unwrap(),
-        logs.to_str().unwrap(),
-    ]);
+    let o = verify();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("Result:   VALID"), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains(&format!("Keys:     {}", key.id())), "{out}");
+    assert!(
+        out.contains("Read:     2001 lines: 2001 verified records in 1 chains, 0 other lines, 0 unsealed records"),
+        "seclog.chain and 2000 records: {out}"
+    );
+    assert!(out.contains("Result:   VALID"), "{out}");
 
-    // Delete one line of a middle file.
+    // Delete one line of a middle file: its seq is missing.
     let files = seclog_runtime::integrity::log_files(&logs).unwrap();
+    assert!(files.len() > 3, "rotated");
     let target = &files[files.len() / 2];
     let content = std::fs::read_to_string(target).unwrap();
     let mut lines: Vec<&str> = content.lines().collect();
-    lines.remove(5);
+    let removed: serde_json::Value = serde_json::from_str(lines.remove(5)).unwrap();
     std::fs::write(target, lines.join("\n") + "\n").unwrap();
-    let o = seclog(&[
-        "verify",
-        "--key",
-        key_file.to_str().unwrap(),
-        logs.to_str().unwrap(),
-    ]);
+    let chain = removed["chain"].as_str().unwrap();
+    let seq = removed["seq"].as_u64().unwrap();
+    let o = verify();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("TAMPERED"));
-    assert!(text(&o).contains("line 6: deleted"), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("Result:   TAMPERED"), "{out}");
+    assert!(
+        out.contains(&format!("Missing:  chain {chain} seq {seq}\n")),
+        "{out}"
+    );
 
     let o = seclog(&[
         "verify",
@@ -171,6 +182,40 @@ fn cat_prints_records_readably_with_filters() {
 }
 
 #[test]
+fn cat_prints_the_chains_first_record_but_not_key_notes() {
+    let dir = temp_dir("cat-public");
+    let seal = Seal::to(VerifierSecret::generate().public().clone());
+    let sink = File::builder(&dir, seal)
+        .max_bytes(2 * 1024)
+        .fsync(Fsync::Never)
+        .open()
+        .unwrap();
+    for seq in 1..=60 {
+        sink.write(
+            format!("{{\"ts\":\"2026-11-23T00:00:{:02}.000000000Z\",\"seq\":{seq},\"event\":\"order.place\",\"level\":\"INFO\",\"outcome\":\"success\",\"who\":{{\"user\":\"ann\"}}}}\n", seq % 60)
+                .as_bytes(),
+        )
+        .unwrap();
+    }
+    drop(sink);
+    let files = seclog_runtime::integrity::log_files(&dir).unwrap();
+    assert!(files.len() > 2, "rotated, with key notes");
+    let o = seclog(&["cat", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 61, "seclog.chain and 60 records: {out}");
+    assert!(lines[0].contains(" seclog.chain success "), "{out}");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains(" order.place success user=ann ")),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn verify_against_a_kept_checkpoint_catches_a_cut_tail() {
     use std::sync::{Arc, Mutex};
 
@@ -189,15 +234,25 @@ fn verify_against_a_kept_checkpoint_catches_a_cut_tail() {
             .unwrap()
     };
     for seq in 1..=100 {
-        sink.write(format!("{{\"seq\":{seq},\"event\":\"e\"}}\n").as_bytes())
-            .unwrap();
+        sink.write(
+            format!(
+                "{{\"ts\":\"2026-11-23T00:00:00.000000000Z\",\"seq\":{seq},\"event\":\"e\"}}\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
     }
-    while kept.lock().unwrap().is_none() {
+    // The first checkpoint after the last record.
+    let checkpoint = loop {
+        let cp = kept.lock().unwrap().clone();
+        if let Some(cp) = cp.filter(|c| c.contains("\"count\":100,")) {
+            break cp;
+        }
         std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    };
     drop(sink);
     let cp_file = dir.join("checkpoint.json");
-    std::fs::write(&cp_file, kept.lock().unwrap().clone().unwrap()).unwrap();
+    std::fs::write(&cp_file, checkpoint).unwrap();
     let args = |logs: &Path| {
         seclog(&[
             "verify",
@@ -208,8 +263,16 @@ fn verify_against_a_kept_checkpoint_catches_a_cut_tail() {
             logs.to_str().unwrap(),
         ])
     };
-    assert_eq!(args(&logs).status.code(), Some(0), "{}", text(&args(&logs)));
+    let o = args(&logs);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Checkpoint: reached (seq 100)"),
+        "{}",
+        text(&o)
+    );
 
+    // Cut after 40 lines (seclog.chain and seq 1..=39): what is left verifies, but the
+    // checkpoint is not reached.
     let file = seclog_runtime::integrity::log_files(&logs)
         .unwrap()
         .pop()
@@ -219,7 +282,12 @@ fn verify_against_a_kept_checkpoint_catches_a_cut_tail() {
     std::fs::write(&file, lines[..40].join("\n") + "\n").unwrap();
     let o = args(&logs);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("truncated"), "{}", text(&o));
+    assert!(
+        text(&o).contains("Checkpoint: seq 100: truncated"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("Result:   TAMPERED"), "{}", text(&o));
 
     // Every file deleted: nothing of what the checkpoint counts is left.
     for f in seclog_runtime::integrity::log_files(&logs).unwrap() {
@@ -228,11 +296,15 @@ fn verify_against_a_kept_checkpoint_catches_a_cut_tail() {
     let o = args(&logs);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
-        text(&o).contains("Files:    0 verified of 0"),
+        text(&o).contains("Found:    no sealed records"),
         "{}",
         text(&o)
     );
-    assert!(text(&o).contains("truncated"), "{}", text(&o));
+    assert!(
+        text(&o).contains("Checkpoint: seq 100: truncated"),
+        "{}",
+        text(&o)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -244,12 +316,17 @@ fn write_closed_log(dir: &Path, key: &ChainKey, n: u64) -> PathBuf {
         .open()
         .unwrap();
     for seq in 1..=n {
-        sink.write(format!("{{\"seq\":{seq},\"event\":\"order.place\"}}\n").as_bytes())
-            .unwrap();
+        sink.write(
+            format!(
+                "{{\"ts\":\"2026-11-30T22:00:00.000000000Z\",\"seq\":{seq},\"event\":\"order.place\",\"where\":{{\"service\":\"shop\",\"host\":\"web-1\",\"pid\":311}}}}\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
     }
     sink.write(
         format!(
-            "{{\"ts\":\"2026-11-30T23:00:00.000000000Z\",\"seq\":{},\"event\":\"sys_shutdown\",\"level\":\"WARN\"}}\n",
+            "{{\"ts\":\"2026-11-30T23:00:00.000000000Z\",\"seq\":{},\"event\":\"sys_shutdown\",\"level\":\"WARN\",\"where\":{{\"service\":\"shop\",\"host\":\"web-1\",\"pid\":311}}}}\n",
             n + 1
         )
         .as_bytes(),
@@ -290,28 +367,41 @@ fn verify_says_whether_the_log_ends_closed_or_open() {
         args.push(logs.to_str().unwrap());
         seclog(&args)
     };
+    let row = |out: &str| -> Vec<String> {
+        out.lines()
+            .skip_while(|l| !l.starts_with("chain "))
+            .nth(1)
+            .unwrap_or_else(|| panic!("a row: {out}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
 
-    // Closed: header + 500 records + the shutdown = 502 lines.
+    // Closed: seclog.chain + 500 records + the shutdown.
     let o = verify(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(
-        text(&o).contains("End:      closed by sys_shutdown ("),
-        "{}",
-        text(&o)
-    );
-    assert!(text(&o).contains("ends at line 502)"), "{}", text(&o));
-    assert!(text(&o).contains("Result:   VALID"));
+    let out = text(&o);
+    assert!(out.contains("Result:   VALID"), "{out}");
+    let r = row(&out);
+    assert_eq!(&r[1..5], ["web-1", "311", "shop", "502"], "{out}");
+    assert_eq!(r[r.len() - 2], "closed", "{out}");
     assert_eq!(verify(&["--require-closed"]).status.code(), Some(0));
     let (code, v) = verify_json(&key_file, &logs, &[]);
     assert_eq!(code, Some(0));
     assert_eq!(v["verdict"], "VALID");
-    assert_eq!(v["records"]["valid"], 502);
-    assert_eq!(v["problems"], serde_json::json!([]));
-    assert_eq!(v["end"]["state"], "closed");
-    assert_eq!(v["end"]["last_line"], 502);
-    assert_eq!(v["end"]["last_seq"], 501);
-    assert_eq!(v["end"]["last_event"], "sys_shutdown");
-    assert_eq!(v["end"]["last_ts"], "2026-11-30T23:00:00.000000000Z");
+    let c = &v["chains"][0];
+    assert_eq!(v["chains"].as_array().unwrap().len(), 1);
+    assert_eq!(c["seal"], "symmetric");
+    assert_eq!(c["key_id"], key.id());
+    assert_eq!(c["records"], 502);
+    assert_eq!(c["problems"], serde_json::json!([]));
+    assert_eq!(c["end"], "closed");
+    assert_eq!(c["first_seq"], 1);
+    assert_eq!(c["last_seq"], 501);
+    assert_eq!(c["last_event"], "sys_shutdown");
+    assert_eq!(c["last_ts"], "2026-11-30T23:00:00.000000000Z");
+    assert_eq!(c["host"], "web-1");
+    assert_eq!(c["pid"], 311);
 
     // The last 200 records, the shutdown among them, cut at a line boundary: every MAC that
     // is left verifies, so the verdict stays VALID, but the end is open and says so.
@@ -327,35 +417,38 @@ fn verify_says_whether_the_log_ends_closed_or_open() {
     );
     let out = text(&o);
     assert!(out.contains("Result:   VALID"), "{out}");
-    assert!(out.contains("End:      open after line 302 of"), "{out}");
-    assert!(
-        out.contains("records after line 302 were removed; keep checkpoints off the host"),
-        "{out}"
-    );
+    let r = row(&out);
+    assert_eq!(r[r.len() - 2], "open", "{out}");
     let o = verify(&["--require-closed"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("--require-closed"), "{}", text(&o));
     let (code, v) = verify_json(&key_file, &logs, &[]);
     assert_eq!(code, Some(0));
     assert_eq!(v["verdict"], "VALID");
-    assert_eq!(v["end"]["state"], "open");
-    assert_eq!(v["end"]["last_line"], 302);
-    assert_eq!(v["end"]["last_seq"], 301);
-    assert_eq!(v["end"]["last_event"], "order.place");
+    let c = &v["chains"][0];
+    assert_eq!(c["end"], "open");
+    assert_eq!(c["records"], 302);
+    assert_eq!(c["last_seq"], 301);
+    assert_eq!(c["last_event"], "order.place");
     let (code, v) = verify_json(&key_file, &logs, &["--require-closed"]);
     assert_eq!((code, v["require_closed"].as_bool()), (Some(1), Some(true)));
 
     // A writer that crashed mid-line: the torn line is not a record, the end is open.
     let mut bytes = std::fs::read(&file).unwrap();
-    bytes.extend_from_slice(b"{\"seq\":302,\"event\":\"sys_shu");
+    bytes.extend_from_slice(
+        b"{\"ts\":\"2026-11-30T23:00:00.000000000Z\",\"seq\":302,\"event\":\"sys_shu",
+    );
     std::fs::write(&file, &bytes).unwrap();
     let (code, v) = verify_json(&key_file, &logs, &[]);
-    assert_eq!(code, Some(0));
-    assert_eq!(v["end"]["state"], "open");
-    assert_eq!(v["end"]["last_line"], 302);
-    assert_eq!(v["incomplete_tails"].as_array().map(Vec::len), Some(1));
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(v["chains"][0]["end"], "open");
+    assert_eq!(v["chains"][0]["last_seq"], 301);
+    assert_eq!(
+        v["incomplete_tails"],
+        serde_json::json!([file.display().to_string()])
+    );
 
-    // Tampering is reported in `problems`, with the end alongside.
+    // Tampering is reported with the end alongside: a record removed is missing.
     let content = std::fs::read_to_string(&file).unwrap();
     let mut lines: Vec<&str> = content.lines().collect();
     lines.truncate(302);
@@ -364,8 +457,24 @@ fn verify_says_whether_the_log_ends_closed_or_open() {
     let (code, v) = verify_json(&key_file, &logs, &[]);
     assert_eq!(code, Some(1));
     assert_eq!(v["verdict"], "TAMPERED");
-    assert_eq!(v["problems"][0]["line"], 11);
-    assert_eq!(v["problems"][0]["kind"], "deleted");
-    assert_eq!(v["end"]["state"], "open");
+    let c = &v["chains"][0];
+    assert_eq!(c["missing"], serde_json::json!([[10, 10]]));
+    assert_eq!(c["problems"], serde_json::json!([]));
+    assert_eq!(c["end"], "open");
+
+    // Moved within the file: the file sink writes in seq order, so it is reordered.
+    let mut lines: Vec<&str> = content.lines().collect();
+    lines.truncate(302);
+    let moved = lines.remove(20);
+    lines.insert(30, moved);
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let (code, v) = verify_json(&key_file, &logs, &[]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let c = &v["chains"][0];
+    assert_eq!(
+        c["problems"],
+        serde_json::json!([{"source": file.display().to_string(), "line": 31, "seq": 20, "kind": "reordered"}])
+    );
+    assert_eq!(c["missing"], serde_json::json!([]));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,34 +2,21 @@
 //! by outcome, failed logins by IP and user, latency against budget, usage, alerts, lines that
 //! are not records, time filters, standard input, directories, ECS, and the HTML page.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use seclog::context::{self, Caller};
 use seclog::testing::capture;
 use seclog::{Redact, security_logged};
 use seclog_runtime::Sink;
-use seclog_runtime::integrity::ChainKey;
+use seclog_runtime::integrity::{Seal, VerifierSecret};
 use seclog_runtime::sink::{File, Fsync};
 use serde_json::Value;
 
+mod common;
+
 fn seclog(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_seclog"))
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    child.wait_with_output().unwrap()
+    common::run(args, stdin.map(<[u8]>::to_vec))
 }
 
 fn stats_json(args: &[&str], stdin: Option<&[u8]>) -> Value {
@@ -299,14 +286,15 @@ fn reads_standard_input_and_ecs() {
     assert_eq!(e["latency"][0]["fn"], s["latency"][0]["fn"]);
 }
 
-fn write_sealed(dir: &Path, n: u64) {
-    let key = ChainKey::from_bytes([7; 32]);
-    let sink = File::builder(dir, key)
+/// One process start of a file sink in `dir`: a chain of records `seqs`, sealed to a
+/// verifier's public key, rotated often (each later file starts with a key note).
+fn write_sealed(dir: &Path, seal: &Seal, seqs: std::ops::RangeInclusive<u64>) {
+    let sink = File::builder(dir, seal.clone())
         .max_bytes(8 * 1024)
         .fsync(Fsync::Never)
         .open()
         .unwrap();
-    for seq in 1..=n {
+    for seq in seqs {
         let (event, outcome) = if seq % 4 == 0 {
             ("authn_login_fail", "failure")
         } else {
@@ -331,19 +319,180 @@ fn write_sealed(dir: &Path, n: u64) {
 #[test]
 fn reads_a_sealed_log_directory_in_order() {
     let dir = temp_dir("sealed");
-    write_sealed(&dir, 400);
+    let seal = Seal::to(VerifierSecret::generate().public().clone());
+    // Two process starts: two chains in one directory.
+    write_sealed(&dir, &seal, 1..=400);
+    write_sealed(&dir, &seal, 401..=410);
     let files = seclog_runtime::integrity::log_files(&dir).unwrap();
     assert!(files.len() > 3, "rotated into several files");
+    let lines: Vec<Value> = files
+        .iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let notes = lines
+        .iter()
+        .filter(|l| l.get("seclog_key").is_some())
+        .count() as u64;
+    assert_eq!(
+        notes,
+        files.len() as u64 - 2,
+        "a key note starts each file but the first of a chain"
+    );
+    let starts: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["event"] == "seclog.chain")
+        .collect();
+    assert_eq!(starts.len(), 2, "a chain per process start");
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l.get("event").is_some())
+            .all(|l| l["chain"].is_string() && l["mac"].is_string()),
+        "every record sealed"
+    );
+
     let s = stats_json(&[dir.to_str().unwrap()], None);
-    assert_eq!(s["records"], 400);
-    assert_eq!(s["bad_lines"]["count"], 0, "headers are not bad lines");
-    assert!(s["file_lines"].as_u64().unwrap() >= files.len() as u64);
-    assert_eq!(s["authn_failures"]["total"], 100);
+    // `chain` and `mac` are keys like any other; `seclog.chain` is a record like any other
+    // (its clock is what the unsynchronised-clock list reads); key notes are no records.
+    assert_eq!(s["records"], 410 + 2);
+    assert_eq!(count_of(&s["outcomes"], "success"), 410 - 102 + 2);
+    assert_eq!(count_of(&s["outcomes"], "failure"), 102);
+    let chain_events = s["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "seclog.chain")
+        .unwrap_or_else(|| panic!("seclog.chain among the events: {:#}", s["events"]));
+    assert_eq!(chain_events["count"], 2);
+    assert_eq!(s["bad_lines"]["count"], 0, "key notes are not bad lines");
+    assert_eq!(
+        s["file_lines"], notes,
+        "key notes are the file sink's own lines"
+    );
+    assert_eq!(s["authn_failures"]["total"], 102);
     assert_eq!(s["sources"].as_array().unwrap().len(), files.len());
+    assert_eq!(
+        s["sources"],
+        serde_json::json!(
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+        ),
+        "in the order of the files"
+    );
     assert_eq!(s["first_ts"], "2026-11-23T00:00:01Z");
-    assert_eq!(s["last_ts"], "2026-11-23T00:06:40Z");
+    // The chains' first records carry the time they were written.
+    let latest = starts
+        .iter()
+        .map(|l| l["ts"].as_str().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(s["last_ts"], format!("{}Z", &latest[..19]));
+    let only = stats_json(&[dir.to_str().unwrap(), "--until", "2026-11-24"], None);
+    assert_eq!(only["records"], 410);
+    assert_eq!(only["filtered_out"], 2);
+    assert_eq!(only["last_ts"], "2026-11-23T00:06:50Z");
+
     let missing = seclog(&["stats", dir.join("nope").to_str().unwrap()], None);
     assert_eq!(missing.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn names_the_sources_whose_clocks_were_not_synchronised() {
+    let clock = |synced: bool, max: u64| {
+        format!(
+            r#"{{"source":"adjtimex","synced":{synced},"max_error_us":{max},"est_error_us":250}}"#
+        )
+    };
+    let record = |ts: &str, event: &str, host: &str, pid: u32, clock: &str| {
+        format!(
+            r#"{{"ts":"{ts}","seq":0,"event":"{event}","level":"INFO","outcome":"success","where":{{"service":"shop","version":"1.0.0","host":"{host}","pid":{pid},"fn":"seclog_runtime::setup::builder"}},"fields":{{"clock":{clock}}}}}"#
+        )
+    };
+    let lines = [
+        record(
+            "2026-11-22T12:00:00Z",
+            "sys_startup",
+            "web-1",
+            311,
+            &clock(true, 5000),
+        ),
+        // The unsynchronised source states it twice: its chain's first record and start-up.
+        record(
+            "2026-11-22T12:00:01Z",
+            "seclog.chain",
+            "web-2",
+            412,
+            &clock(false, 16_000_000),
+        ),
+        record(
+            "2026-11-22T12:00:01Z",
+            "sys_startup",
+            "web-2",
+            412,
+            &clock(false, 16_000_000),
+        ),
+        record(
+            "2026-11-22T12:00:02Z",
+            "sys_startup",
+            "web-3",
+            7,
+            r#"{"source":"unknown"}"#,
+        ),
+    ];
+    let dir = temp_dir("clocks");
+    let path = dir.join("fleet.log");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let path = path.to_str().unwrap();
+
+    let s = stats_json(&[path], None);
+    assert_eq!(s["records"], 4);
+    assert_eq!(s["unsynced_clocks_total"], 1, "{s}");
+    assert_eq!(
+        s["unsynced_clocks"],
+        serde_json::json!([{
+            "host": "web-2",
+            "pid": 412,
+            "service": "shop",
+            "max_error_us": 16_000_000,
+            "est_error_us": 250,
+            "ts": "2026-11-22T12:00:01Z",
+        }])
+    );
+    assert_eq!(s["caps"]["unsynced_clocks_listed"], 100);
+
+    let text = seclog(&["stats", path], None);
+    assert_eq!(text.status.code(), Some(0));
+    let text = String::from_utf8(text.stdout).unwrap();
+    let at = text
+        .find("Clocks not synchronised: 1 source\n")
+        .unwrap_or_else(|| panic!("{text}"));
+    let listed: Vec<&str> = text[at..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(listed.len(), 1, "{text}");
+    assert!(
+        listed[0].contains("web-2") && listed[0].contains("412"),
+        "{text}"
+    );
+    assert!(!text.contains("web-1") && !text.contains("web-3"), "{text}");
+
+    // The same records as ECS name the same source.
+    let mut ecs = Vec::new();
+    seclog_runtime::Format::Ecs.convert(std::fs::read(path).unwrap().as_slice(), &mut ecs);
+    let e = stats_json(&["-"], Some(&ecs));
+    assert_eq!(e["unsynced_clocks"], s["unsynced_clocks"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

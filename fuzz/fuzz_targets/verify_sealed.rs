@@ -1,5 +1,6 @@
-//! Genuine sealed logs, written by `sink::File` with a known key, then mutated as the fuzzer
-//! input says (bit flips, overwritten bytes, cuts, lines duplicated, swapped, deleted or moved,
+//! Genuine sealed logs of the earlier file sink's format (one chain across files, each file
+//! opening with a sealed `seclog_file` header), written with `Sealer` and a known key, then
+//! mutated as the fuzzer input says (bit flips, overwritten bytes, cuts, lines duplicated, swapped, deleted or moved,
 //! files deleted or reordered). Whatever the mutation, the verifier accepts only a contiguous
 //! run of the genuine chain: unless the mutation left every record in place (a no-op), it
 //! reports a break, or what it accepts is the genuine log cut at a line (without a checkpoint)
@@ -10,13 +11,14 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use seclog::Sink;
 use seclog::integrity::{
-    ChainKey, Checkpoint, Report, Verifier, log_files, verify_files, verify_files_against,
+    ChainKey, Checkpoint, Report, Sealer, Verifier, verify_files, verify_files_against,
 };
 
 const KEY: [u8; 32] = [7; 32];
 const RECORDS: u64 = 24;
+/// Records a file, after its header.
+const PER_FILE: u64 = 6;
 
 /// One file's lines, as the verifier sees them: the non-empty `\n`-separated pieces.
 type Lines = Vec<Vec<u8>>;
@@ -46,32 +48,35 @@ fn lines(bytes: &[u8]) -> Lines {
         .collect()
 }
 
-/// A log of `RECORDS` records over several files, written by the file sink.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A log of `RECORDS` records over several files, as the earlier file sink wrote it: each
+/// file opens with a header naming where in the chain it starts.
 fn genuine() -> &'static Genuine {
     static G: OnceLock<Genuine> = OnceLock::new();
     G.get_or_init(|| {
         let pid = std::process::id();
-        let dir = scratch_base().join(format!("seclog-fuzz-sealed-src-{pid}"));
-        let _ = std::fs::remove_dir_all(&dir);
         let key = ChainKey::from_bytes(KEY);
-        let sink = seclog::sink::File::builder(&dir, key.clone())
-            .max_bytes(900)
-            .fsync(seclog::sink::Fsync::Never)
-            .checkpoint_every(std::time::Duration::from_secs(3600))
-            .open()
-            .expect("the sink opens");
+        let mut sealer = Sealer::new(&key, [0; 32]);
+        let mut files: Vec<Vec<u8>> = Vec::new();
         for seq in 1..=RECORDS {
+            if (seq - 1) % PER_FILE == 0 {
+                let header = format!(
+                    "{{\"seclog_file\":{{\"index\":{},\"prev\":\"{}\"}}}}",
+                    sealer.count(),
+                    hex(&sealer.head())
+                );
+                files.push(Vec::new());
+                sealer.seal(header.as_bytes(), files.last_mut().expect("a file"));
+            }
             let record = format!(
-                "{{\"ts\":\"2026-11-30T12:00:00.{seq:09}Z\",\"seq\":{seq},\"event\":\"authn_login_success\",\"who\":{{\"user\":\"u{seq}\"}}}}\n"
+                "{{\"ts\":\"2026-11-30T12:00:00.{seq:09}Z\",\"seq\":{seq},\"event\":\"authn_login_success\",\"who\":{{\"user\":\"u{seq}\"}}}}"
             );
-            sink.write(record.as_bytes()).expect("written");
+            sealer.seal(record.as_bytes(), files.last_mut().expect("a file"));
         }
-        sink.flush().expect("flushed");
-        drop(sink);
-        let paths = log_files(&dir).expect("listed");
-        assert!(paths.len() >= 3, "the log spans several files");
-        let files: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).expect("read")).collect();
-        let _ = std::fs::remove_dir_all(&dir);
+        assert!(files.len() >= 3, "the log spans several files");
 
         let flat: Lines = files.iter().flat_map(|f| lines(f)).collect();
         let mut v = Verifier::new(&key, [0; 32]);
@@ -83,6 +88,7 @@ fn genuine() -> &'static Genuine {
             head: v.head(),
             key_id: key.id().to_owned(),
             ts: "2026-11-30T12:00:01.000000000Z".into(),
+            chain: None,
         };
         let scratch = scratch_base().join(format!("seclog-fuzz-sealed-{pid}"));
         std::fs::create_dir_all(&scratch).expect("scratch directory");

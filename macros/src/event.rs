@@ -127,7 +127,6 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
     } else {
         level
     };
-    let own = matches!(&krate, Some(p) if p.is_ident("crate"));
     let k = krate.map_or_else(|| quote!(::seclog), |p| p.to_token_stream());
     let levels = [
         level,
@@ -137,8 +136,6 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
     ]
     .map(|l| l.tokens(&k));
     let events = [&value, &value, &value, &value];
-    // seclog's own records name the program, not seclog, as the service.
-    let crate_info = crate::expand::crate_info(own);
     let inv = quote::format_ident!("__seclog_inv");
     let writes = fields
         .iter()
@@ -160,7 +157,6 @@ pub fn event(input: TokenStream) -> Result<TokenStream> {
                 fn_path: ::core::module_path!(),
                 file: ::core::file!(),
                 line: ::core::line!(),
-                #crate_info
                 events: [#(#events),*],
                 levels: [#(#levels),*],
                 mandatory: #mandatory,

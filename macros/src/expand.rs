@@ -329,7 +329,6 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
     let line = quote_spanned!(sig.ident.span()=> ::core::line!());
     let file = quote_spanned!(sig.ident.span()=> ::core::file!());
 
-    let crate_info = crate_info(false);
     let who = match &opts.who {
         Some(who) => quote_spanned!(who.span()=>
             ::core::option::Option::Some(&(#who) as &dyn ::core::fmt::Display)
@@ -490,30 +489,11 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                     fn_path: ::core::concat!(::core::module_path!(), "::", #fn_name),
                     file: #file,
                     line: #line,
-                    #crate_info
                     events: [#(#events),*],
                     levels: [#(#levels),*],
                     mandatory: #mandatory,
                 }).with_budget_ns(#budget_ns)#usage;
             #tail
         }
-    }
-}
-
-/// The `crate_name` / `crate_version` fields of a call site: the crate being compiled, or
-/// empty for seclog's own records (whose service is then the program's name).
-pub(crate) fn crate_info(own: bool) -> TokenStream {
-    if own {
-        return quote!(crate_name: "", crate_version: "",);
-    }
-    quote! {
-        crate_name: match ::core::option_env!("CARGO_PKG_NAME") {
-            ::core::option::Option::Some(name) => name,
-            ::core::option::Option::None => "unknown",
-        },
-        crate_version: match ::core::option_env!("CARGO_PKG_VERSION") {
-            ::core::option::Option::Some(version) => version,
-            ::core::option::Option::None => "unknown",
-        },
     }
 }

@@ -11,7 +11,7 @@
 //! | layer | holds | public as |
 //! |---|---|---|
 //! | `redact/` | what a withheld value becomes, decided on plain text: strategies, the pseudonym key, [`Secret`], the scanner for secrets and personal data (and its switches) | [`redact`] |
-//! | `record/` | the hot path: the [`Encoder`] (escaping, [`Limits`], the scanner on every unmarked string), [`Loggable`], [`Level`], time, the `Invocation` that assembles one record, and the writers of redacted values | [`Encoder`], [`Loggable`], [`Level`], [`Limits`], [`Outcome`], [`to_json`] |
+//! | `record/` | the hot path: the [`Encoder`] (escaping, [`Limits`], the scanner on every unmarked string), [`Loggable`], [`Level`], time, the clock's state (`adjtimex`), the `Invocation` that assembles one record, and the writers of redacted values | [`Encoder`], [`Loggable`], [`Level`], [`Limits`], [`Outcome`], [`to_json`] |
 //! | `who/` | the caller: the ambient [`context`] across async code, [`Caller`], [`Identify`]; the axum and Lambda adapters | [`context`], `axum`, `lambda` |
 //! | `what/` | what happened: typed [`events`], rejected input ([`validation`]), [`upload`]s, [`sql`] by shape, the [`crash`] hook | same names |
 //! | `format/`, `integrity/` | a record as ECS; the forward-secure chain and its verifier | [`format`], [`integrity`] |
@@ -35,7 +35,7 @@
 //!
 //! The hash key and the scanner's switches (secret rules, personal-data kinds) live in
 //! `redact/`; the set-up writes them at install.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod delivery;

@@ -88,6 +88,11 @@ impl seclog::Sink for Memory {
 }
 
 impl Memory {
+    /// Every byte written so far.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().unwrap().clone()
+    }
+
     /// Every record written so far, parsed.
     pub fn records(&self) -> Vec<Value> {
         parse(&self.0.lock().unwrap())
@@ -100,4 +105,36 @@ impl Memory {
             .filter(|r| r["event"] == event)
             .collect()
     }
+}
+
+/// Whether the child ran exactly one test and it passed: the `*_child` test it was asked for
+/// exists.
+pub fn ran_one(out: &Output) -> bool {
+    String::from_utf8_lossy(&out.stdout).contains("test result: ok. 1 passed;")
+}
+
+/// The files of a file sink's directory, oldest first, as verifier inputs.
+pub fn log_sources(dir: &std::path::Path) -> Vec<seclog::integrity::Source> {
+    seclog::integrity::log_files(dir)
+        .unwrap()
+        .iter()
+        .map(|f| seclog::integrity::Source::read(f).unwrap())
+        .collect()
+}
+
+/// Verifies a file sink's directory as `seclog verify` reads one.
+pub fn verify_log_dir(
+    keys: &seclog::integrity::Keys,
+    dir: &std::path::Path,
+) -> seclog::integrity::ArchiveReport {
+    seclog::integrity::verify_archive(
+        keys,
+        &log_sources(dir),
+        seclog::integrity::ArchiveOptions::file_sink(),
+    )
+}
+
+/// The name a file has in a verifier's report (`Source::read` names a source by its path).
+pub fn source_name(file: &std::path::Path) -> String {
+    file.display().to_string()
 }

@@ -13,6 +13,7 @@ use seclog_macros::event;
 
 use super::{Backpressure, Fallback, Stats};
 use crate::format::Format;
+use crate::integrity::ChainWriter;
 use crate::record::Facts;
 use crate::sink::Sink;
 use crate::watch::{self, Watcher};
@@ -105,6 +106,9 @@ struct Queue {
     /// Records dropped since the last `sys_monitor_disabled` report, and when that began.
     drops: u64,
     drops_since: Option<SystemTime>,
+    /// Records written to stderr instead (`Fallback::Stderr`) since the last report: they
+    /// hold `seq` numbers the sinks never see, so the sinks' stream says where they went.
+    diverted: Option<Diverted>,
     /// A bounded wait timed out: until the writer makes room, records do not wait again.
     overflow: bool,
     /// Producers waiting for room.
@@ -121,6 +125,39 @@ struct Writer {
     batch: Vec<u8>,
     facts: Vec<Facts>,
     batch_count: u64,
+    /// The chain the sinks' records are sealed into (see [`crate::integrity`]), and the
+    /// current batch sealed: sealed once when taken, so a batch held for a failing sink is
+    /// offered again with the same seals.
+    chain: Option<ChainWriter>,
+    sealed: Vec<u8>,
+}
+
+impl Writer {
+    /// Takes the queued records as the current batch (then [`seal`](Self::seal) it, with
+    /// the queue's lock released).
+    fn take(&mut self, q: &mut Queue) {
+        std::mem::swap(&mut q.buf, &mut self.batch);
+        std::mem::swap(&mut q.facts, &mut self.facts);
+        self.batch_count = std::mem::take(&mut q.count);
+        q.overflow = false;
+    }
+
+    /// Seals the current batch, off the queue's lock: producers go on meanwhile.
+    fn seal(&mut self) {
+        if let Some(chain) = &mut self.chain {
+            self.sealed.clear();
+            chain.seal_batch(&self.batch, &mut self.sealed);
+        }
+    }
+
+    /// What the sinks receive: the batch sealed, when there is a chain.
+    fn outgoing(&self) -> &[u8] {
+        if self.chain.is_some() {
+            &self.sealed
+        } else {
+            &self.batch
+        }
+    }
 }
 
 pub(crate) struct Pipeline {
@@ -146,6 +183,22 @@ pub(crate) struct Pipeline {
     watch: Option<CachePadded<Mutex<Watcher>>>,
 }
 
+/// Records a full queue sent to stderr, between two reports.
+struct Diverted {
+    count: u64,
+    first_seq: u64,
+    last_seq: u64,
+    since: SystemTime,
+}
+
+impl Diverted {
+    fn add(&mut self, seq: u64) {
+        self.count += 1;
+        self.first_seq = self.first_seq.min(seq);
+        self.last_seq = self.last_seq.max(seq);
+    }
+}
+
 impl Pipeline {
     pub(crate) fn new(
         slots: Vec<Slot>,
@@ -153,6 +206,7 @@ impl Pipeline {
         policy: Backpressure,
         flush_timeout: Duration,
         watcher: Option<Watcher>,
+        chain: Option<ChainWriter>,
     ) -> Self {
         Pipeline {
             queue: CachePadded::new(Mutex::new(Queue {
@@ -164,6 +218,7 @@ impl Pipeline {
                 own: 0,
                 drops: 0,
                 drops_since: None,
+                diverted: None,
                 overflow: false,
                 waiting: 0,
                 flushing: 0,
@@ -177,6 +232,8 @@ impl Pipeline {
                 batch: Vec::new(),
                 facts: Vec::new(),
                 batch_count: 0,
+                chain,
+                sealed: Vec::new(),
             }),
             thread: Mutex::new(None),
             background: AtomicBool::new(false),
@@ -275,6 +332,14 @@ impl Pipeline {
                     }
                     Fallback::Stderr => {
                         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+                        q.diverted
+                            .get_or_insert_with(|| Diverted {
+                                count: 0,
+                                first_seq: seq,
+                                last_seq: seq,
+                                since: SystemTime::now(),
+                            })
+                            .add(seq);
                         drop(q);
                         self.fallback.fetch_add(1, Ordering::Relaxed);
                         let mut line = Vec::with_capacity(record.len() + 20);
@@ -341,14 +406,12 @@ impl Pipeline {
             if w.batch_count == 0 {
                 {
                     let mut q = lock(&self.queue);
-                    std::mem::swap(&mut q.buf, &mut w.batch);
-                    std::mem::swap(&mut q.facts, &mut w.facts);
-                    w.batch_count = std::mem::take(&mut q.count);
-                    q.overflow = false;
+                    w.take(&mut q);
                     if q.waiting > 0 {
                         self.progress.notify_all();
                     }
                 }
+                w.seal();
                 self.watch_batch(&w.batch, &w.facts);
             }
             if w.batch_count == 0 {
@@ -443,11 +506,9 @@ impl Pipeline {
                     if q.buf.is_empty() {
                         break;
                     }
-                    std::mem::swap(&mut q.buf, &mut w.batch);
-                    std::mem::swap(&mut q.facts, &mut w.facts);
-                    w.batch_count = std::mem::take(&mut q.count);
-                    q.overflow = false;
+                    w.take(&mut q);
                 }
+                w.seal();
                 self.watch_batch(&w.batch, &w.facts);
             }
             let delivered = self.deliver(&mut w);
@@ -465,7 +526,13 @@ impl Pipeline {
 
     /// Offers the current batch to every sink that does not have all of it yet.
     fn deliver(&self, w: &mut Writer) -> Delivered {
-        let Writer { slots, batch, .. } = w;
+        let sealing = w.chain.is_some();
+        let Writer {
+            slots,
+            batch,
+            sealed,
+            ..
+        } = w;
         let mut out = Delivered {
             done: true,
             progress: false,
@@ -473,11 +540,17 @@ impl Pipeline {
         };
         for slot in slots.iter_mut() {
             let Some(offset) = slot.offset else { continue };
+            // A sink that seals records itself (the file sink) gets them unsealed.
+            let source: &[u8] = if sealing && !slot.sink.seals() {
+                sealed
+            } else {
+                batch
+            };
             if slot.format != Format::Json && slot.converted.is_empty() {
-                slot.format.convert(batch, &mut slot.converted);
+                slot.format.convert(source, &mut slot.converted);
             }
             let bytes: &[u8] = if slot.format == Format::Json {
-                batch
+                source
             } else {
                 &slot.converted
             };
@@ -561,6 +634,7 @@ impl Pipeline {
         let n = std::mem::take(&mut w.batch_count);
         w.batch.clear();
         w.facts.clear();
+        w.sealed.clear();
         let mut lost = 0;
         for slot in &mut w.slots {
             slot.offset = Some(0);
@@ -570,12 +644,17 @@ impl Pipeline {
         if w.batch.capacity() > 4 * self.capacity.max(1 << 20) {
             w.batch = Vec::new();
             w.facts = Vec::new();
+            w.sealed = Vec::new();
         }
         self.written.fetch_add(n - lost.min(n), Ordering::Relaxed);
         self.dropped.fetch_add(lost.min(n), Ordering::Relaxed);
-        let (drops, since) = {
+        let (drops, since, diverted) = {
             let mut q = lock(&self.queue);
-            (std::mem::take(&mut q.drops), q.drops_since.take())
+            (
+                std::mem::take(&mut q.drops),
+                q.drops_since.take(),
+                q.diverted.take(),
+            )
         };
         for (sink, e) in delivered.recovered {
             eprintln!(
@@ -604,6 +683,19 @@ impl Pipeline {
                 reason = "records_dropped",
                 dropped = drops,
                 since = since,
+                until = crate::record::time::rfc3339(SystemTime::now())
+            );
+        }
+        if let Some(d) = diverted {
+            event!(
+                crate = crate,
+                mandatory,
+                "sys_monitor_disabled",
+                reason = "records_to_stderr",
+                diverted = d.count,
+                from_seq = d.first_seq,
+                to_seq = d.last_seq,
+                since = crate::record::time::rfc3339(d.since),
                 until = crate::record::time::rfc3339(SystemTime::now())
             );
         }
@@ -675,12 +767,21 @@ impl Pipeline {
         complete
     }
 
-    /// Flushes, stops the writer thread, and settles what a failing sink still holds: from
-    /// now on, records are written by the threads that emit them.
+    /// How long a flush waits for the writer.
     pub(crate) fn flush_timeout(&self) -> Duration {
         self.flush_timeout
     }
 
+    /// Where records that cannot be written at shutdown go: the policy's fallback.
+    fn fallback_at_exit(&self) -> Fallback {
+        match self.policy {
+            Backpressure::Block { fallback, .. } => fallback,
+            Backpressure::DropNewest => Fallback::Drop,
+        }
+    }
+
+    /// Flushes, stops the writer thread, and settles what a failing sink still holds: from
+    /// now on, records are written by the threads that emit them.
     pub(crate) fn shutdown(&self) {
         let complete = self.flush(self.flush_timeout);
         let handle = lock(&self.thread).take();
@@ -693,10 +794,30 @@ impl Pipeline {
                 std::thread::sleep(Duration::from_millis(1));
             }
             if !handle.is_finished() {
-                let pending = self.stats().pending;
-                eprintln!(
-                    "seclog: the writer thread is stuck in a sink; {pending} records are not written"
-                );
+                // The writer keeps its batch (and the chain) inside the sink; what is still
+                // queued goes where the back-pressure policy sends records that find no room.
+                let (rest, queued) = {
+                    let mut q = lock(&self.queue);
+                    q.facts.clear();
+                    (std::mem::take(&mut q.buf), std::mem::take(&mut q.count))
+                };
+                let in_sink = self.stats().pending.saturating_sub(queued);
+                match self.fallback_at_exit() {
+                    Fallback::Stderr => {
+                        eprintln!(
+                            "seclog: the writer thread is stuck in a sink; the {in_sink} records it holds are not written, the {queued} queued follow on stderr"
+                        );
+                        let _ = io::stderr().lock().write_all(&rest);
+                        self.fallback.fetch_add(queued, Ordering::Relaxed);
+                    }
+                    Fallback::Drop => {
+                        eprintln!(
+                            "seclog: the writer thread is stuck in a sink; {} records are not written and are lost",
+                            in_sink + queued
+                        );
+                        self.dropped.fetch_add(queued, Ordering::Relaxed);
+                    }
+                }
                 return;
             }
             let _ = handle.join();
@@ -715,18 +836,24 @@ impl Pipeline {
         if held == 0 {
             return;
         }
-        let fallback = match self.policy {
-            Backpressure::Block { fallback, .. } => fallback,
-            Backpressure::DropNewest => Fallback::Drop,
-        };
-        match fallback {
+        match self.fallback_at_exit() {
             Fallback::Stderr => {
                 eprintln!(
                     "seclog: {held} records could not be written at shutdown; they follow on stderr"
                 );
                 let mut err = io::stderr().lock();
-                let _ = err.write_all(&w.batch);
-                let _ = err.write_all(&q.buf);
+                let _ = err.write_all(w.outgoing());
+                let rest = std::mem::take(&mut q.buf);
+                match &mut w.chain {
+                    Some(chain) => {
+                        let mut sealed = Vec::with_capacity(rest.len() + rest.len() / 4);
+                        chain.seal_batch(&rest, &mut sealed);
+                        let _ = err.write_all(&sealed);
+                    }
+                    None => {
+                        let _ = err.write_all(&rest);
+                    }
+                }
                 self.fallback.fetch_add(held, Ordering::Relaxed);
             }
             Fallback::Drop => {
@@ -736,6 +863,7 @@ impl Pipeline {
         }
         w.batch.clear();
         w.facts.clear();
+        w.sealed.clear();
         w.batch_count = 0;
         for slot in &mut w.slots {
             slot.offset = Some(0);

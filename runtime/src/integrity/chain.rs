@@ -10,11 +10,11 @@ use super::ChainKey;
 /// Records per key epoch: the key evolves after this many records.
 pub const EPOCH_RECORDS: u64 = 1024;
 
-const EVOLVE_LABEL: &[u8] = b"seclog chain key evolution";
+pub(super) const EVOLVE_LABEL: &[u8] = b"seclog chain key evolution";
 
-type HmacSha256 = Hmac<Sha256>;
+pub(super) type HmacSha256 = Hmac<Sha256>;
 
-fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+pub(super) fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     for p in parts {
         mac.update(p);
@@ -137,7 +137,7 @@ impl Sealer {
         out.extend_from_slice(b"\"}\n");
         self.prev = mac;
         self.index += 1;
-        if self.index % EPOCH_RECORDS == 0 {
+        if self.index.is_multiple_of(EPOCH_RECORDS) {
             self.key.evolve();
         }
         mac
@@ -190,11 +190,15 @@ pub enum TamperKind {
     MissingFile,
     /// The log ends before a checkpoint kept elsewhere: records were cut from its end.
     Truncated,
+    /// A second, different first record for a chain id: the chain id seen with two keys.
+    Forged,
+    /// The chain's first record (`seclog.chain`) is gone: nothing tells where it began.
+    NoStart,
 }
 
 impl TamperKind {
     /// A short name: `modified`, `deleted`, `inserted`, `reordered`, `malformed`, `bad key`,
-    /// `missing file`, `truncated`.
+    /// `missing file`, `truncated`, `forged`, `no start`.
     pub fn as_str(self) -> &'static str {
         match self {
             TamperKind::Modified => "modified",
@@ -205,6 +209,8 @@ impl TamperKind {
             TamperKind::BadKey => "bad key",
             TamperKind::MissingFile => "missing file",
             TamperKind::Truncated => "truncated",
+            TamperKind::Forged => "forged",
+            TamperKind::NoStart => "no start",
         }
     }
 }

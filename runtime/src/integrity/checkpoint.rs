@@ -2,15 +2,18 @@
 
 use super::hex;
 
-/// The chain's state at one moment: how many records it held and the MAC of the last one.
+/// The chain's state at one moment: its last record and that record's MAC.
 ///
-/// The file sink writes one into the log at a fixed interval (even when idle) and hands it to
-/// a callback, so that it can be kept off the host (another machine, a ticket, an e-mail).
-/// Verifying against the latest kept checkpoint detects a log cut short after it, which the
-/// chain alone cannot show.
+/// The file sink takes one at a fixed interval and hands it to a callback, so that it can be
+/// kept off the host (another machine, a ticket, an e-mail). Verifying against the latest
+/// kept checkpoint detects a log cut short after it, which the chain alone cannot show.
+///
+/// For a chain (`chain` set), `count` is the `seq` of the last record; for a log written by
+/// earlier versions of the file sink (`chain` is `None`), the number of lines in its chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
-    /// Records in the chain (file headers and checkpoints included).
+    /// The `seq` of the chain's last record (for earlier logs: lines in the chain, file
+    /// headers and checkpoints included).
     pub count: u64,
     /// The MAC of the last of them.
     pub head: [u8; 32],
@@ -18,18 +21,24 @@ pub struct Checkpoint {
     pub key_id: String,
     /// When it was taken (RFC 3339 UTC).
     pub ts: String,
+    /// The chain's id (`None` for logs written by earlier versions of the file sink).
+    pub chain: Option<String>,
 }
 
 impl Checkpoint {
-    /// `{"count":N,"head":"<hex>","key":"<id>","ts":"..."}`.
+    /// `{"count":N,"head":"<hex>","key":"<id>","ts":"...","chain":"<id>"}` (`chain` only
+    /// when set).
     pub fn to_json(&self) -> String {
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "count": self.count,
             "head": hex(&self.head),
             "key": self.key_id,
             "ts": self.ts,
-        })
-        .to_string()
+        });
+        if let Some(chain) = &self.chain {
+            v["chain"] = chain.as_str().into();
+        }
+        v.to_string()
     }
 
     /// Reads what [`to_json`](Self::to_json) wrote.
@@ -45,6 +54,7 @@ impl Checkpoint {
                 .and_then(|t| t.as_str())
                 .unwrap_or("")
                 .to_owned(),
+            chain: v.get("chain").and_then(|c| c.as_str()).map(str::to_owned),
         })
     }
 }

@@ -1,23 +1,49 @@
-//! Tamper evidence: a forward-secure MAC chain over records.
+//! Tamper evidence: records sealed into forward-secure chains, and their verification.
 //!
-//! Each record line carries a MAC — HMAC-SHA256 over the previous record's MAC and the
-//! record's own bytes — so that changing, deleting, inserting or reordering a record breaks
-//! the chain. The MAC key evolves one way every [`EPOCH_RECORDS`] records
-//! (`K(n+1) = HMAC(K(n), "seclog chain key evolution")`) and the previous key is zeroed: an
-//! attacker who takes over the writer learns the current key only, which cannot re-forge
-//! anything written before. The verifier holds only the initial key and derives the rest.
+//! Every output of a process can be sealed ([`crate::Builder::seal`], `SECLOG_SEAL_TO`,
+//! `SECLOG_KEY_FILE`): the process starts its own **chain** with a random id and key
+//! ([`ChainWriter`]), and each line becomes the record with `"chain"` and `"mac"` as its last
+//! keys:
 //!
-//! A sealed line is the record with `"mac"` added as its last key:
-//! `{"ts":..,"seq":7,...,"mac":"<64 hex>"}`.
+//! ```text
+//! {"ts":..,"seq":7,...,"chain":"<32 hex>","mac":"<64 hex>"}
+//! ```
+//!
+//! The MAC of the record with sequence number `s` is HMAC-SHA256 under the chain's key of
+//! `s`, which evolves one way after every record, the old key zeroed: whoever takes the
+//! writer learns the key of the next record only, which forges nothing written before.
+//! Each record verifies on its own, so records verify wherever they went and in whatever
+//! order they arrive: [`verify_archive`] groups them by chain, orders them by `seq`, counts
+//! duplicates, and names what is missing or changed.
+//!
+//! The chain's first record, `seclog.chain` (`seq` 0), says how to recover its key:
+//! - [`Seal::to`] a [`VerifierKey`]: the key is random and travels encrypted to the
+//!   verifier's public key (HPKE, RFC 9180: X25519, HKDF-SHA256, ChaCha20-Poly1305, bound to
+//!   the chain id). Writers hold no secret; the verifier holds the [`VerifierSecret`].
+//! - [`Seal::symmetric`] a [`ChainKey`]: the chain's key is derived from it and the chain id.
+//!
+//! Files written by earlier versions of the file sink (a `seclog_file` header on each file, one
+//! chain across files and restarts) still verify with [`verify_dir`]: [`Sealer`] and
+//! [`Verifier`] are that format.
 
+mod archive;
 mod chain;
 mod checkpoint;
+mod seal;
+mod stream;
 mod verify;
 
-pub(crate) use chain::mac_of;
+pub(crate) use archive::split_sealed;
+pub use archive::{
+    ArchiveOptions, ArchiveReport, ChainProblem, ChainReport, Location, Source, checkpoint_problem,
+    verify_archive,
+};
+pub use seal::{Keys, Seal, VerifierKey, VerifierSecret};
+pub(crate) use stream::seq_of;
+pub use stream::{CHAIN_ID_BYTES, ChainWriter};
+
 pub use chain::{EPOCH_RECORDS, Sealer, Tamper, TamperKind, Verifier};
 pub use checkpoint::Checkpoint;
-pub(crate) use verify::parse_header;
 pub use verify::{
     EndState, Failure, LogEnd, Report, log_end, log_files, verify_dir, verify_files,
     verify_files_against,

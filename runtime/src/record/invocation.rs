@@ -63,8 +63,6 @@ pub struct CallsiteMeta {
     pub fn_path: &'static str,
     pub file: &'static str,
     pub line: u32,
-    pub crate_name: &'static str,
-    pub crate_version: &'static str,
     /// Event name per outcome, in [`Outcome`] order.
     pub events: [&'static str; 4],
     /// Level per outcome, in [`Outcome`] order.
@@ -319,7 +317,11 @@ impl Invocation {
     /// Like [`start`](Self::start), recording `location` as `where.file` / `where.line`.
     pub fn start_at(callsite: &'static Callsite, location: &'static Location<'static>) -> Self {
         let mut inv = Self::start(callsite);
-        inv.location = Some(location);
+        // The call site's own location is encoded once, with the call site.
+        let meta = &callsite.meta;
+        if location.line() != meta.line || location.file() != meta.file {
+            inv.location = Some(location);
+        }
         inv
     }
 
@@ -567,12 +569,53 @@ fn guarded(buf: &mut Vec<u8>, encode: impl FnOnce(&mut Vec<u8>)) {
     }
 }
 
-/// `,"file":"..","line":N`.
+/// `,"file":"..","line":N`. A file of seclog's runtime is written as
+/// `seclog-runtime/src/<path in src>`, whatever path it was built from (`runtime/src/..` in
+/// seclog's workspace, the registry's absolute path when built from crates.io): the records
+/// seclog writes itself carry no path of the machine that built it.
 pub(crate) fn write_location(buf: &mut Vec<u8>, file: &str, line: u32) {
     buf.extend_from_slice(b",\"file\":\"");
-    escape_into(buf, file);
+    write_file(buf, runtime_src(), file);
     buf.extend_from_slice(b"\",\"line\":");
     buf.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
+}
+
+/// `file`, escaped, a file under `src` (the runtime's `src/`) as `seclog-runtime/src/..`.
+fn write_file(buf: &mut Vec<u8>, src: &str, file: &str) {
+    let Some(path) = in_runtime_src(src, file) else {
+        escape_into(buf, file);
+        return;
+    };
+    buf.extend_from_slice(b"seclog-runtime/src/");
+    for (i, part) in path.split('\\').enumerate() {
+        if i > 0 {
+            buf.push(b'/');
+        }
+        escape_into(buf, part);
+    }
+}
+
+/// The runtime's `src/` directory as `file!()` spells it in this build; empty if it cannot
+/// be told.
+fn runtime_src() -> &'static str {
+    const HERE: &str = file!();
+    const IN_SRC: &str = "record/invocation.rs";
+    match HERE
+        .len()
+        .checked_sub(IN_SRC.len())
+        .and_then(|n| HERE.get(..n))
+    {
+        Some(src) if src.ends_with("src/") || src.ends_with("src\\") => src,
+        _ => "",
+    }
+}
+
+/// `file`'s path inside `src` (the runtime's `src/`), when it is one of the runtime's files.
+fn in_runtime_src<'a>(src: &str, file: &'a str) -> Option<&'a str> {
+    if src.is_empty() {
+        return None;
+    }
+    file.strip_prefix(src)
 }
 
 /// The units of `#[security_logged(usage = "..", units = <expr>)]`: any unsigned integer.
@@ -598,3 +641,58 @@ macro_rules! units {
     )*};
 }
 units!(u8, u16, u32, u64, u128, usize);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location(file: &str) -> String {
+        let mut b = Vec::new();
+        write_location(&mut b, file, 7);
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn the_runtime_s_own_files_are_named_from_the_crate_on() {
+        assert!(runtime_src().ends_with("src/") || runtime_src().ends_with("src\\"));
+        assert_eq!(
+            location(file!()),
+            r#","file":"seclog-runtime/src/record/invocation.rs","line":7"#
+        );
+        let file = |src: &str, file: &str| {
+            let mut b = Vec::new();
+            write_file(&mut b, src, file);
+            String::from_utf8(b).unwrap()
+        };
+        let registry = "/home/u/.cargo/registry/src/index.crates.io-0/seclog-runtime-0.1.0/src/";
+        for (f, written) in [
+            ("watch/mod.rs", "seclog-runtime/src/watch/mod.rs"),
+            ("lib.rs", "seclog-runtime/src/lib.rs"),
+        ] {
+            assert_eq!(file(registry, &format!("{registry}{f}")), written);
+        }
+        let windows = r"C:\Users\u\.cargo\registry\src\i\seclog-runtime-0.1.0\src\";
+        assert_eq!(
+            file(windows, &format!(r"{windows}watch\mod.rs")),
+            "seclog-runtime/src/watch/mod.rs"
+        );
+        // Other crates' files are left as the compiler gives them, absolute or not.
+        for other in ["/home/u/shop/src/main.rs", "src/auth.rs", "tests/a.rs"] {
+            assert_eq!(file(registry, other), other);
+        }
+        // Nothing is taken for the runtime's when its `src/` cannot be told.
+        assert_eq!(file("", "src/main.rs"), "src/main.rs");
+    }
+
+    #[test]
+    fn other_files_are_written_as_the_compiler_gives_them() {
+        assert_eq!(
+            location("shop/src/auth.rs"),
+            r#","file":"shop/src/auth.rs","line":7"#
+        );
+        assert_eq!(
+            location("/abs/src/a\"b.rs"),
+            r#","file":"/abs/src/a\"b.rs","line":7"#
+        );
+    }
+}

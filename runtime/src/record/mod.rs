@@ -1,6 +1,8 @@
 //! The record: the bytes of one invocation, the encoder that writes values into them with
-//! redaction and limits applied, [`Loggable`], levels and time. The hot path.
+//! redaction and limits applied, [`Loggable`], levels, time and the clock it is read from. The
+//! hot path.
 
+pub(crate) mod clock;
 pub mod encoder;
 pub mod facts;
 pub mod invocation;

@@ -45,8 +45,6 @@ fn warn_hash_key_missing() {
         fn_path: module_path!(),
         file: file!(),
         line: line!(),
-        crate_name: "",
-        crate_version: "",
         events: ["seclog.hash_key_missing"; 4],
         levels: [Level::Warn, Level::Warn, Level::Error, Level::Warn],
         mandatory: false,

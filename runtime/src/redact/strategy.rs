@@ -112,7 +112,7 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// `"[REDACTED:len=N]"`: only the length.

@@ -12,6 +12,7 @@ use super::dispatch::{self, Dispatcher};
 use crate::delivery::pipeline::Slot;
 use crate::delivery::{Backpressure, Pipeline};
 use crate::format::Format;
+use crate::integrity::{ChainWriter, Seal};
 use crate::record::{Level, Limits};
 use crate::redact::HashKey;
 use crate::sink::{self, Sink};
@@ -63,6 +64,7 @@ pub struct Builder {
     pub(crate) rules: Rules,
     pub(crate) on_alert: Vec<AlertHook>,
     pub(crate) summary_interval: Duration,
+    pub(crate) seal: Option<Seal>,
 }
 
 impl Default for Builder {
@@ -86,6 +88,7 @@ impl Default for Builder {
             rules: Rules::default(),
             on_alert: Vec::new(),
             summary_interval: Duration::from_secs(60),
+            seal: None,
         }
     }
 }
@@ -112,13 +115,30 @@ impl fmt::Debug for Builder {
             .field("watching", &self.watching)
             .field("rules", &self.rules)
             .field("summary_interval", &self.summary_interval)
+            .field("seal", &self.seal)
             .finish_non_exhaustive()
     }
 }
 
 impl Builder {
-    /// The service name and version recorded under `where`. Without it, each record names the
-    /// crate and version of the function that produced it.
+    /// The service name and version recorded under `where`, in every record the process
+    /// writes: its handlers', those of the libraries it uses, the watcher's, `sys_*` and
+    /// `seclog.*`. The environment sets each on its own: `SECLOG_SERVICE`,
+    /// `SECLOG_SERVICE_VERSION` (read by [`init`], by [`with_env`](Self::with_env), which
+    /// overrides what was set before it, and with no set-up at all).
+    ///
+    /// Without it, the service is the executable's file name without its extension
+    /// (`std::env::current_exe`: `shop` for `target/release/shop`, `quickstart` for
+    /// `cargo run --example quickstart`; on AWS Lambda it is `bootstrap`), and the version is
+    /// `"unknown"`: seclog cannot tell at run time which package the binary was built from.
+    /// Naming the binary's package and its version takes one line in `main`:
+    ///
+    /// ```no_run
+    /// let _guard = seclog::builder()
+    ///     .service(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+    ///     .install()
+    ///     .expect("seclog is installed once");
+    /// ```
     pub fn service(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
         self.service = Some(name.into());
         self.version = Some(version.into());
@@ -183,8 +203,50 @@ impl Builder {
         self
     }
 
+    /// Seals every record the sinks receive into this process's chain (see
+    /// [`crate::integrity`]): stdout, stderr, syslog, any writer, the `record` field of the
+    /// `tracing` bridge, and the records written with no set-up at all when the environment
+    /// says so (`SECLOG_SEAL_TO`, `SECLOG_KEY_FILE`). [`sink::File`] seals into a chain of
+    /// its own and gets records unsealed.
+    ///
+    /// Sealing runs on the writer thread, off the handlers' path. Sealed outputs are written
+    /// as seclog's JSON: [`install`](Self::install) fails with [`InitError::Seal`] when a sink
+    /// would convert them to another format, since a converted line would not verify.
+    ///
+    /// ```no_run
+    /// use seclog::integrity::{Seal, VerifierKey};
+    ///
+    /// let to: VerifierKey = std::env::var("VERIFIER_PUBLIC_KEY").unwrap().parse().unwrap();
+    /// let _guard = seclog::builder().seal(Seal::to(to)).install().unwrap();
+    /// ```
+    pub fn seal(mut self, seal: Seal) -> Self {
+        self.seal = Some(seal);
+        self
+    }
+
+    /// A new chain for this configuration's seal, if it has one.
+    pub(crate) fn chain(&self) -> Result<Option<ChainWriter>, InitError> {
+        // A seal covers seclog's JSON lines: a converted line would not verify.
+        let converted = if self.sinks.is_empty() {
+            self.default_format != Format::Json
+        } else {
+            self.sinks
+                .iter()
+                .any(|(sink, format)| *format != Format::Json && !sink.seals())
+        };
+        if self.seal.is_some() && converted {
+            return Err(InitError::Seal {
+                reason: "sealed outputs are written as JSON (SECLOG_FORMAT=json): a record converted to another format would not verify; convert after `seclog verify`".into(),
+            });
+        }
+        self.seal
+            .as_ref()
+            .map(|seal| ChainWriter::new(seal).map_err(|e| InitError::Seal { reason: e }))
+            .transpose()
+    }
+
     /// The pipeline of this configuration, taking its sinks.
-    pub(crate) fn pipeline(&mut self) -> Pipeline {
+    pub(crate) fn pipeline(&mut self, chain: Option<ChainWriter>) -> Pipeline {
         let mut sinks = std::mem::take(&mut self.sinks);
         if sinks.is_empty() {
             sinks.push((Box::new(sink::Stdout), self.default_format));
@@ -206,6 +268,7 @@ impl Builder {
             self.backpressure,
             self.flush_timeout,
             watcher,
+            chain,
         )
     }
 
@@ -299,17 +362,19 @@ impl Builder {
     /// Installs this configuration for the whole process. Records emitted before it used the
     /// defaults. Fails if a configuration was already installed.
     ///
-    /// Records the OWASP `sys_startup` event; the guard records `sys_shutdown` when dropped.
+    /// Records the OWASP `sys_startup` event, with the state of the system clock under
+    /// `fields.clock`; the guard records `sys_shutdown` when dropped.
     pub fn install(self) -> Result<Guard, InitError> {
         let (scanner, pii) = (self.secret_scanner, self.pii);
-        dispatch::install(Dispatcher::new(self, true))?;
+        dispatch::install(Dispatcher::new(self, true)?)?;
         crate::redact::scanner::set_enabled(scanner);
         crate::redact::scanner::set_pii(pii);
         event!(
             crate = crate,
             mandatory,
             "sys_startup",
-            seclog_version = env!("CARGO_PKG_VERSION")
+            seclog_version = env!("CARGO_PKG_VERSION"),
+            clock = crate::record::clock::Clock::now()
         );
         Ok(Guard { _private: () })
     }
@@ -348,6 +413,12 @@ pub enum InitError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A chain could not be started for the seal (no randomness from the system), or a sealed
+    /// output is not JSON.
+    Seal {
+        /// Why.
+        reason: String,
+    },
 }
 
 impl InitError {
@@ -369,6 +440,7 @@ impl fmt::Display for InitError {
             InitError::InvalidEnv { var, value, reason } => {
                 write!(f, "{var}={value:?} is not valid: {reason}")
             }
+            InitError::Seal { reason } => write!(f, "cannot seal records: {reason}"),
         }
     }
 }

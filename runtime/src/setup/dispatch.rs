@@ -30,15 +30,19 @@ pub(crate) struct Dispatcher {
     limits: Limits,
     /// 0 for the default set-up, 1 for the installed one: indexes per-call-site caches.
     slot: usize,
-    service: Option<Box<str>>,
-    version: Option<Box<str>>,
+    /// `where.service` and `where.version` of every record the process writes, whichever
+    /// crate made it (see [`Builder::service`]).
+    service: Box<str>,
+    version: Box<str>,
     host: Box<str>,
-    /// The program's name: the service of records made by seclog itself when none is set.
-    program: Box<str>,
     pid: u32,
     pipeline: Pipeline,
     #[cfg(feature = "tracing")]
     bridge: Option<crate::delivery::bridge::Bridge>,
+    /// The chain of the bridge's `record` field, when sealing: its own, since tracing
+    /// subscribers are an output apart from the sinks.
+    #[cfg(feature = "tracing")]
+    bridge_chain: Option<std::sync::Mutex<crate::integrity::ChainWriter>>,
 }
 
 /// The installed dispatcher, else the default one (stdout unless the environment says else).
@@ -93,30 +97,41 @@ pub fn flush_within(timeout: std::time::Duration) -> bool {
 }
 
 impl Dispatcher {
-    pub(crate) fn new(mut b: Builder, installed: bool) -> Self {
+    pub(crate) fn new(mut b: Builder, installed: bool) -> Result<Self, InitError> {
+        let chain = b.chain()?;
         if let Some(level) = b.level {
             super::filter::set_level(level);
         }
         if installed {
             crate::redact::install_hash_key(b.hash_key.take());
         }
-        let pipeline = b.pipeline();
-        Dispatcher {
+        #[cfg(feature = "tracing")]
+        let bridge_chain = match b.tracing {
+            Some(_) => b.chain()?.map(std::sync::Mutex::new),
+            None => None,
+        };
+        let pipeline = b.pipeline(chain);
+        Ok(Dispatcher {
             limits: b.limits,
             slot: installed as usize,
-            service: b.service.map(Into::into),
-            version: b.version.map(Into::into),
-            host: gethostname::gethostname().to_string_lossy().into(),
-            program: std::env::current_exe()
-                .ok()
-                .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            // One source per process: unless configured, the executable's name and "unknown".
+            service: b
+                .service
+                .or_else(|| {
+                    let exe = std::env::current_exe().ok()?;
+                    Some(exe.file_stem()?.to_string_lossy().into_owned())
+                })
                 .unwrap_or_else(|| "unknown".to_owned())
                 .into(),
+            version: b.version.as_deref().unwrap_or("unknown").into(),
+            host: gethostname::gethostname().to_string_lossy().into(),
             pid: std::process::id(),
             pipeline,
             #[cfg(feature = "tracing")]
             bridge: b.tracing,
-        }
+            #[cfg(feature = "tracing")]
+            bridge_chain,
+        })
     }
 
     fn from_env_or_default() -> Self {
@@ -135,7 +150,12 @@ impl Dispatcher {
         });
         crate::redact::scanner::set_enabled(b.secret_scanner);
         crate::redact::scanner::set_pii(b.pii);
-        Dispatcher::new(b, false)
+        Dispatcher::new(b, false).unwrap_or_else(|e| {
+            eprintln!("seclog: {e}; records are written unsealed");
+            let mut b = current();
+            b.seal = None;
+            Dispatcher::new(b, false).expect("no seal, no chain to fail")
+        })
     }
 
     /// The size limits records are made with.
@@ -166,22 +186,10 @@ impl Dispatcher {
     pub(crate) fn where_fragments(&self, meta: &CallsiteMeta) -> (Box<[u8]>, Box<[u8]>) {
         let mut b = Vec::with_capacity(192);
         let max = self.limits.max_string_bytes;
-        let (service, version) = match (&self.service, meta.crate_name) {
-            (Some(s), name) => {
-                let fallback = if name.is_empty() {
-                    "unknown"
-                } else {
-                    meta.crate_version
-                };
-                (&**s, self.version.as_deref().unwrap_or(fallback))
-            }
-            (None, "") => (&*self.program, "unknown"),
-            (None, name) => (name, meta.crate_version),
-        };
         b.extend_from_slice(b",\"where\":{\"service\":");
-        write_str_limited(&mut b, service, max);
+        write_str_limited(&mut b, &self.service, max);
         b.extend_from_slice(b",\"version\":");
-        write_str_limited(&mut b, version, max);
+        write_str_limited(&mut b, &self.version, max);
         b.extend_from_slice(b",\"host\":");
         write_str_limited(&mut b, &self.host, max);
         b.extend_from_slice(b",\"pid\":");
@@ -231,6 +239,12 @@ impl Dispatcher {
     fn hand_over(&self, record: &[u8], at: usize, facts: Facts) {
         #[cfg(feature = "tracing")]
         if let Some(bridge) = self.bridge {
+            // One lock over taking the `seq` and sealing, so that the bridge's chain is
+            // sealed in `seq` order.
+            let mut guard = self
+                .bridge_chain
+                .as_ref()
+                .map(|c| c.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
             // The same `seq` in both places; a record the queue dropped still goes to tracing.
             let seq = if bridge.only() {
                 None
@@ -240,7 +254,17 @@ impl Dispatcher {
             let seq = seq.unwrap_or_else(|| SEQ.fetch_add(1, Ordering::Relaxed));
             let mut full = Vec::with_capacity(record.len() + 20);
             insert_seq(&mut full, record, at, seq);
-            bridge.emit(&full);
+            let Some(chain) = guard.as_deref_mut() else {
+                bridge.emit(&full);
+                return;
+            };
+            let mut sealed = Vec::with_capacity(full.len() + 128);
+            chain.seal(full.strip_suffix(b"\n").unwrap_or(&full), &mut sealed);
+            drop(guard);
+            // The chain's first record comes before the first record sealed.
+            for line in sealed.split_inclusive(|&b| b == b'\n') {
+                bridge.emit(line);
+            }
             return;
         }
         self.pipeline.push(record, at, facts);

@@ -3,6 +3,7 @@
 use zeroize::Zeroizing;
 
 use super::builder::{Builder, InitError};
+use crate::integrity::{Seal, VerifierKey};
 use crate::redact::HashKey;
 use crate::sink::{self, Sink};
 
@@ -13,10 +14,11 @@ impl Builder {
     /// |---|---|
     /// | `SECLOG_SERVICE` | service name under `where` |
     /// | `SECLOG_SERVICE_VERSION` | service version under `where` |
-    /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr`, `none`, or `file:<dir>` for tamper-evident files ([`sink::File`]); replaces the sinks added so far |
+    /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr`, `none`, `file:<dir>` for tamper-evident files ([`sink::File`]), or a syslog collector: `syslog+tcp://HOST:PORT`, `syslog+udp://HOST:PORT` or `syslog+unix:PATH` (feature `syslog`; see `sink::syslog`); replaces the sinks added so far |
     /// | `SECLOG_FORMAT` | `json` (default) or `ecs`: the format of the `SECLOG_OUTPUT` sink, or of the default stdout sink (sinks added in code keep theirs) |
     /// | `SECLOG_LEVEL` | the lowest level recorded: `trace` (default), `debug`, `info`, `warn`, `error`, `critical`, or `off` (mandatory events only) |
-    /// | `SECLOG_KEY_FILE` | with `file:<dir>`: a file holding the chain key, 64 hex digits |
+    /// | `SECLOG_SEAL_TO` | seal every record into this process's chain, its key encrypted to this verifier public key (`seclog-verifier-x25519:...`, as `seclog keygen --verifier` prints it): see [`Builder::seal`] |
+    /// | `SECLOG_KEY_FILE` | seal with a symmetric key instead: a file holding it, 64 hex digits (`seclog keygen`); one of the two is needed for `file:<dir>` |
     /// | `SECLOG_MAX_STRING_BYTES` | string limit (default 4096) |
     /// | `SECLOG_MAX_ITEMS` | collection limit (default 256) |
     /// | `SECLOG_HASH_KEY_FILE` | a file holding the pseudonym key in hex (see [`HashKey`]) |
@@ -60,8 +62,14 @@ impl Builder {
                 "none" => Box::new(sink::Discard),
                 file if file.starts_with("file:") => {
                     let dir = &file["file:".len()..];
-                    let key = chain_key(get("SECLOG_KEY_FILE"))?;
-                    let sink = sink::File::builder(dir, key).open().map_err(|e| {
+                    let seal = seal_from_env(&get)?.ok_or_else(|| {
+                        InitError::invalid(
+                            "SECLOG_KEY_FILE",
+                            String::new(),
+                            "SECLOG_OUTPUT=file:<dir> seals its files: set SECLOG_SEAL_TO to the verifier's public key, or SECLOG_KEY_FILE to a file holding the chain key (64 hex digits)",
+                        )
+                    })?;
+                    let sink = sink::File::builder(dir, seal).open().map_err(|e| {
                         InitError::invalid(
                             "SECLOG_OUTPUT",
                             v.clone(),
@@ -70,15 +78,20 @@ impl Builder {
                     })?;
                     Box::new(sink)
                 }
+                url if url.starts_with("syslog+") => syslog_output(url)
+                    .map_err(|e| InitError::invalid("SECLOG_OUTPUT", v.clone(), e))?,
                 _ => {
                     return Err(InitError::invalid(
                         "SECLOG_OUTPUT",
                         v,
-                        "expected stdout, stderr, none or file:<dir>",
+                        "expected stdout, stderr, none, file:<dir>, syslog+tcp://HOST:PORT, syslog+udp://HOST:PORT or syslog+unix:PATH",
                     ));
                 }
             };
             self.sinks = vec![(sink, self.default_format)];
+        }
+        if let Some(seal) = seal_from_env(&get)? {
+            self.seal = Some(seal);
         }
         if let Some(v) = get("SECLOG_MAX_STRING_BYTES") {
             self.limits.max_string_bytes = parse_limit("SECLOG_MAX_STRING_BYTES", v)?;
@@ -116,15 +129,25 @@ fn on_off(name: &'static str, v: String) -> Result<bool, InitError> {
     }
 }
 
-/// The chain key for `SECLOG_OUTPUT=file:<dir>`, from the file `SECLOG_KEY_FILE` names.
-fn chain_key(path: Option<String>) -> Result<crate::integrity::ChainKey, InitError> {
-    let path = path.ok_or_else(|| {
-        InitError::invalid(
-            "SECLOG_KEY_FILE",
-            String::new(),
-            "SECLOG_OUTPUT=file:<dir> needs the chain key: set SECLOG_KEY_FILE to a file holding 64 hex digits",
-        )
-    })?;
+/// The seal the environment asks for: `SECLOG_SEAL_TO` (the verifier's public key) or
+/// `SECLOG_KEY_FILE` (a symmetric key's file); `None` when neither is set.
+fn seal_from_env(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Seal>, InitError> {
+    match (get("SECLOG_SEAL_TO"), get("SECLOG_KEY_FILE")) {
+        (None, None) => Ok(None),
+        (Some(to), Some(_)) => Err(InitError::invalid(
+            "SECLOG_SEAL_TO",
+            to,
+            "SECLOG_KEY_FILE is set too: set one of them (SECLOG_SEAL_TO, the verifier's public key, needs no secret on the host)",
+        )),
+        (Some(to), None) => VerifierKey::from_text(&to)
+            .map(|k| Some(Seal::to(k)))
+            .map_err(|e| InitError::invalid("SECLOG_SEAL_TO", to, e)),
+        (None, Some(path)) => chain_key(path).map(|k| Some(Seal::symmetric(k))),
+    }
+}
+
+/// The symmetric chain key in the file `SECLOG_KEY_FILE` names.
+fn chain_key(path: String) -> Result<crate::integrity::ChainKey, InitError> {
     let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
         InitError::invalid(
             "SECLOG_KEY_FILE",
@@ -145,6 +168,17 @@ fn parse_limit(var: &'static str, v: String) -> Result<usize, InitError> {
             "expected a positive whole number",
         )),
     }
+}
+
+/// The sink for `SECLOG_OUTPUT=syslog+...`.
+#[cfg(feature = "syslog")]
+fn syslog_output(url: &str) -> Result<Box<dyn Sink>, String> {
+    Ok(Box::new(url.parse::<sink::Syslog>()?))
+}
+
+#[cfg(not(feature = "syslog"))]
+fn syslog_output(_url: &str) -> Result<Box<dyn Sink>, String> {
+    Err("this binary was built without seclog's `syslog` feature; build it with the feature to ship records to a syslog collector".into())
 }
 
 #[cfg(test)]
@@ -226,12 +260,12 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "SECLOG_OUTPUT=\"ftp\" is not valid: expected stdout, stderr, none or file:<dir>"
+            "SECLOG_OUTPUT=\"ftp\" is not valid: expected stdout, stderr, none, file:<dir>, syslog+tcp://HOST:PORT, syslog+udp://HOST:PORT or syslog+unix:PATH"
         );
         let e = builder()
             .with_lookup(env(&[("SECLOG_OUTPUT", "file:/tmp/x")]))
             .unwrap_err();
-        assert!(e.to_string().contains("needs the chain key"), "{e}");
+        assert!(e.to_string().contains("seals its files"), "{e}");
         let e = builder()
             .with_lookup(env(&[("SECLOG_MAX_ITEMS", "0")]))
             .unwrap_err();
@@ -277,5 +311,63 @@ mod tests {
                 format!("{var}=\"no\" is not valid: expected on or off")
             );
         }
+    }
+
+    fn output_error(url: &str) -> String {
+        builder()
+            .with_lookup(env(&[("SECLOG_OUTPUT", url)]))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[cfg(feature = "syslog")]
+    #[test]
+    fn reads_syslog_urls() {
+        for (url, name) in [
+            ("syslog+tcp://127.0.0.1:601", "syslog+tcp://127.0.0.1:601"),
+            ("syslog+tcp://[::1]:6514", "syslog+tcp://[::1]:6514"),
+            ("syslog+udp://127.0.0.1:514", "syslog+udp://127.0.0.1:514"),
+            ("syslog+unix:/dev/log", "syslog+unix:/dev/log"),
+            (
+                "syslog+unix:///run/systemd/journal/syslog",
+                "syslog+unix:/run/systemd/journal/syslog",
+            ),
+        ] {
+            let b = builder()
+                .sink(sink::Discard)
+                .with_lookup(env(&[("SECLOG_OUTPUT", url), ("SECLOG_FORMAT", "ecs")]))
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(b.sinks.len(), 1, "{url}");
+            assert_eq!(b.sinks[0].0.name(), name);
+            assert_eq!(b.sinks[0].1, Format::Ecs);
+        }
+        let tcp = "expected syslog+tcp://HOST:PORT";
+        for (url, reason) in [
+            ("syslog+tcp://127.0.0.1:http", format!("bad port \"http\" (a number from 1 to 65535, with nothing after it): {tcp}")),
+            ("syslog+tcp://127.0.0.1:0", format!("bad port \"0\" (a number from 1 to 65535, with nothing after it): {tcp}")),
+            ("syslog+tcp://127.0.0.1:65536", format!("bad port \"65536\" (a number from 1 to 65535, with nothing after it): {tcp}")),
+            ("syslog+tcp://127.0.0.1:601/x", format!("bad port \"601/x\" (a number from 1 to 65535, with nothing after it): {tcp}")),
+            ("syslog+tcp://127.0.0.1", format!("no port in \"127.0.0.1\": {tcp}")),
+            ("syslog+tcp://:601", format!("no host: {tcp}")),
+            ("syslog+tcp://::1:601", format!("an IPv6 address goes in brackets, as in [::1]: {tcp}")),
+            ("syslog+udp://:514", "no host: expected syslog+udp://HOST:PORT".into()),
+            ("syslog+unix:", "no path: expected syslog+unix:PATH, as in syslog+unix:/dev/log".into()),
+            ("syslog+tls://logs:6514", "unknown transport \"tls\": expected syslog+tcp://HOST:PORT, syslog+udp://HOST:PORT or syslog+unix:PATH".into()),
+            ("syslog+tcp:logs:601", tcp.into()),
+        ] {
+            assert_eq!(
+                output_error(url),
+                format!("SECLOG_OUTPUT=\"{url}\" is not valid: {reason}")
+            );
+        }
+    }
+
+    #[cfg(not(feature = "syslog"))]
+    #[test]
+    fn syslog_urls_need_the_feature() {
+        assert_eq!(
+            output_error("syslog+tcp://127.0.0.1:601"),
+            "SECLOG_OUTPUT=\"syslog+tcp://127.0.0.1:601\" is not valid: this binary was built without seclog's `syslog` feature; build it with the feature to ship records to a syslog collector"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Tamper-evident files: records sealed into the integrity chain, append-only, rotated.
+//! Tamper-evident files: records sealed into a chain, append-only, rotated.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
+use seclog_macros::event;
+
 use super::Sink;
-use crate::integrity::{self, ChainKey, Checkpoint, Sealer, hex};
+use crate::integrity::{self, ChainWriter, Checkpoint, Seal};
 
 /// When written records are forced to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,14 +22,19 @@ pub enum Fsync {
     Never,
 }
 
-/// Writes records to files in a directory, each record sealed into a forward-secure MAC
-/// chain (see [`crate::integrity`]).
+/// Writes records to files in a directory, each record sealed into a forward-secure chain
+/// (see [`crate::integrity`]).
 ///
-/// Files are created with mode 0600 and opened append-only; a file holds one record per line
-/// and starts with a header line that carries the chain position (`index`) and the MAC it
-/// continues from (`prev`), so files can be rotated and deleted by retention without breaking
-/// what remains. A new file is started when the current one reaches [`FileBuilder::max_bytes`]
-/// or is older than [`FileBuilder::rotate_every`].
+/// Each time the sink is opened (each process start) it begins a chain of its own, whose
+/// first record is `seclog.chain`; files are created with mode 0600 and opened append-only,
+/// one record per line. A new file is started when the current one reaches
+/// [`FileBuilder::max_bytes`] or is older than [`FileBuilder::rotate_every`]; with a public
+/// seal it starts with a key note (the chain's current key, encrypted to the verifier), so
+/// that what remains after retention still verifies. `seclog verify` reads the directory;
+/// files written by earlier versions (which start with a `seclog_file` header) verify as
+/// before.
+///
+/// The file sink seals its records itself: [`crate::Builder::seal`] does not seal them again.
 ///
 /// ```no_run
 /// use seclog::integrity::ChainKey;
@@ -43,7 +50,7 @@ pub struct File {
 /// Settings of a [`File`] sink.
 pub struct FileBuilder {
     dir: PathBuf,
-    key: ChainKey,
+    seal: Seal,
     max_bytes: u64,
     rotate_every: Duration,
     fsync: Fsync,
@@ -58,7 +65,7 @@ impl std::fmt::Debug for FileBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FileBuilder")
             .field("dir", &self.dir)
-            .field("key", &self.key)
+            .field("seal", &self.seal)
             .field("max_bytes", &self.max_bytes)
             .field("rotate_every", &self.rotate_every)
             .field("fsync", &self.fsync)
@@ -69,7 +76,8 @@ impl std::fmt::Debug for FileBuilder {
 
 struct State {
     dir: PathBuf,
-    sealer: Sealer,
+    chain: ChainWriter,
+    key_id: String,
     file: fs::File,
     bytes: u64,
     opened: Instant,
@@ -81,18 +89,21 @@ struct State {
     fsync: Fsync,
     retention: Option<Duration>,
     line: Vec<u8>,
-    /// A failed write could not be undone: the next batch starts a new file, so that what
-    /// it holds stays a clean chain.
+    /// The `seq` and MAC of the last record written: the chain's head, for checkpoints.
+    head: Option<(u64, [u8; 32])>,
+    /// A failed write could not be undone: the next batch starts a new file, so that the
+    /// torn line stays the last of its file.
     must_rotate: bool,
 }
 
 impl File {
-    /// Settings for files in `dir` sealed with `key`: rotation at 64 MiB or after a day,
-    /// `fsync` at most one second after a write.
-    pub fn builder(dir: impl Into<PathBuf>, key: ChainKey) -> FileBuilder {
+    /// Settings for files in `dir` sealed with `seal` (a [`integrity::Seal`], a
+    /// [`integrity::ChainKey`] or a [`integrity::VerifierKey`]): rotation at 64 MiB or after a
+    /// day, `fsync` at most one second after a write.
+    pub fn builder(dir: impl Into<PathBuf>, seal: impl Into<Seal>) -> FileBuilder {
         FileBuilder {
             dir: dir.into(),
-            key,
+            seal: seal.into(),
             max_bytes: 64 * 1024 * 1024,
             rotate_every: Duration::from_secs(24 * 3600),
             fsync: Fsync::Interval(Duration::from_secs(1)),
@@ -122,39 +133,39 @@ impl FileBuilder {
         self
     }
 
-    /// How often a checkpoint is written (also when nothing else is). Default 15 minutes.
+    /// How often a checkpoint is taken and handed to [`on_checkpoint`](Self::on_checkpoint)
+    /// (also when nothing was written since the last). Default 15 minutes.
     pub fn checkpoint_every(mut self, every: Duration) -> Self {
         self.checkpoint_every = every.max(Duration::from_millis(10));
         self
     }
 
     /// Files older than this are deleted when a new file is started; the deletion is
-    /// recorded in the new file, and what remains still verifies (it "starts after
+    /// recorded (`seclog.retention`), and what remains still verifies (it "starts after
     /// retention"). Default: files are kept.
     pub fn retention(mut self, keep_for: Duration) -> Self {
         self.retention = Some(keep_for);
         self
     }
 
-    /// Called with every checkpoint written, to keep it off the host.
+    /// Called with every checkpoint (the chain and the `seq` and MAC of its last record), to
+    /// keep it off the host: `seclog verify --checkpoint` then catches a log cut after it.
     pub fn on_checkpoint(mut self, f: impl Fn(&Checkpoint) + Send + Sync + 'static) -> Self {
         self.on_checkpoint = Some(Box::new(f));
         self
     }
 
-    /// Creates the directory if needed (mode 0700) and a new file. When the directory holds
-    /// a log already (a restart), the chain goes on from its last complete record: a line a
-    /// crash cut short stays where it is and the verifier reports it as an incomplete tail.
+    /// Creates the directory if needed (mode 0700) and a new file, and starts a new chain.
+    /// Files already there (an earlier run's) are left as they are.
     pub fn open(self) -> io::Result<File> {
         create_dir(&self.dir)?;
-        let (sealer, number) = match resume_point(&self.dir)? {
-            Some((anchor, index, number)) => (Sealer::resume(&self.key, anchor, index), number),
-            None => (Sealer::new(&self.key, [0; 32]), 0),
-        };
+        let chain = ChainWriter::new(&self.seal).map_err(io::Error::other)?;
+        let number = next_number(&self.dir)?;
         let (file, _) = new_file(&self.dir, number)?;
-        let mut state = State {
+        let state = State {
             dir: self.dir,
-            sealer,
+            chain,
+            key_id: self.seal.key_id().to_owned(),
             file,
             bytes: 0,
             opened: Instant::now(),
@@ -166,25 +177,23 @@ impl FileBuilder {
             fsync: self.fsync,
             retention: self.retention,
             line: Vec::with_capacity(1024),
+            head: None,
             must_rotate: false,
         };
-        state.write_header()?;
         let state = Arc::new(Mutex::new(state));
         spawn_checkpoints(
             Arc::downgrade(&state),
             self.checkpoint_every,
-            self.key.id().to_owned(),
             self.on_checkpoint,
         )?;
         Ok(File { state })
     }
 }
 
-/// Writes a checkpoint every `every` until the sink is dropped.
+/// Takes a checkpoint every `every` until the sink is dropped.
 fn spawn_checkpoints(
     state: Weak<Mutex<State>>,
     every: Duration,
-    key_id: String,
     on_checkpoint: Option<CheckpointFn>,
 ) -> io::Result<()> {
     std::thread::Builder::new()
@@ -201,50 +210,32 @@ fn spawn_checkpoints(
                 next += every;
                 let checkpoint = {
                     let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-                    s.write_checkpoint(&key_id)
+                    s.checkpoint()
                 };
                 match (checkpoint, &on_checkpoint) {
-                    (Ok(cp), Some(f)) => f(&cp),
-                    (Ok(_), None) => {}
-                    (Err(e), _) => eprintln!("seclog: cannot write a checkpoint: {e}"),
+                    (Ok(Some(cp)), Some(f)) => f(&cp),
+                    (Ok(_), _) => {}
+                    (Err(e), _) => eprintln!("seclog: cannot force the log to disk: {e}"),
                 }
             }
         })
         .map(|_| ())
 }
 
-/// Where a log in `dir` ends: the last complete record's MAC, how many records the chain
-/// holds, and the number of the next file. `None` for an empty directory.
-fn resume_point(dir: &Path) -> io::Result<Option<([u8; 32], u64, u64)>> {
+/// The number of the next file in `dir`: one past the highest there is.
+fn next_number(dir: &Path) -> io::Result<u64> {
     let files = integrity::log_files(dir)?;
-    let Some(last) = files.last() else {
-        return Ok(None);
-    };
-    let number = last
-        .file_name()
-        .and_then(|n| n.to_str())
-        .and_then(|n| n.strip_prefix("seclog-"))
-        .and_then(|n| n.get(..8))
-        .and_then(|n| n.parse::<u64>().ok())
-        .map_or(files.len() as u64, |n| n + 1);
-    let bytes = fs::read(last)?;
-    let mut complete: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    complete.pop(); // after the last newline: empty, or a line cut short
-    let header = complete.first().and_then(|h| integrity::parse_header(h));
-    let Some((index, prev)) = header else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "{} does not start with a seclog file header",
-                last.display()
-            ),
-        ));
-    };
-    let anchor = match complete.last() {
-        Some(line) => integrity::mac_of(line).unwrap_or(prev),
-        None => prev,
-    };
-    Ok(Some((anchor, index + complete.len() as u64, number)))
+    Ok(files
+        .iter()
+        .filter_map(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix("seclog-"))
+                .and_then(|n| n.get(..8))
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+        .max()
+        .map_or(files.len() as u64, |n| n + 1))
 }
 
 fn create_dir(dir: &Path) -> io::Result<()> {
@@ -275,66 +266,28 @@ fn new_file(dir: &Path, number: u64) -> io::Result<(fs::File, PathBuf)> {
 }
 
 impl State {
-    /// The first line of a file: where in the chain it starts.
-    fn write_header(&mut self) -> io::Result<()> {
-        let header = format!(
-            "{{\"seclog_file\":{{\"index\":{},\"prev\":\"{}\"}}}}",
-            self.sealer.count(),
-            hex(&self.sealer.head())
-        );
-        self.append(header.as_bytes())
-    }
-
-    /// Seals a checkpoint record stating the chain's count and head before it.
-    fn write_checkpoint(&mut self, key_id: &str) -> io::Result<Checkpoint> {
-        let mut ts = Vec::with_capacity(30);
-        crate::record::time::write_rfc3339(&mut ts, SystemTime::now());
-        let checkpoint = Checkpoint {
-            count: self.sealer.count(),
-            head: self.sealer.head(),
-            key_id: key_id.to_owned(),
-            ts: String::from_utf8_lossy(&ts).into_owned(),
-        };
-        let record = format!(
-            "{{\"ts\":\"{}\",\"seclog_checkpoint\":{}}}",
-            checkpoint.ts,
-            checkpoint.to_json()
-        );
-        self.append(record.as_bytes())?;
+    /// Forces what was written to disk, and the chain's head as a checkpoint (`None` before
+    /// the first record).
+    fn checkpoint(&mut self) -> io::Result<Option<Checkpoint>> {
         self.sync()?;
-        Ok(checkpoint)
-    }
-
-    fn append(&mut self, record: &[u8]) -> io::Result<()> {
-        self.line.clear();
-        self.sealer.seal(record, &mut self.line);
-        self.file.write_all(&self.line)?;
-        self.bytes += self.line.len() as u64;
-        self.dirty = true;
-        match self.fsync {
-            Fsync::Always => self.sync()?,
-            Fsync::Interval(d) if self.last_sync.elapsed() >= d => self.sync()?,
-            _ => {}
-        }
-        Ok(())
+        Ok(self.head.map(|(seq, head)| Checkpoint {
+            count: seq,
+            head,
+            key_id: self.key_id.clone(),
+            ts: crate::record::time::rfc3339(SystemTime::now()),
+            chain: Some(self.chain.id().to_owned()),
+        }))
     }
 
     /// Seals a batch of record lines and appends it with one `write`. On failure the file
     /// and the chain are rolled back to where they were, so that the batch can be offered
     /// again as it is.
     fn append_batch(&mut self, records: &[u8]) -> io::Result<()> {
-        let before = self.sealer.clone();
+        let before = self.chain.clone();
         self.line.clear();
-        self.line.reserve(records.len() + records.len() / 4);
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', records).chain([records.len()]) {
-            if end > start {
-                self.sealer.seal(&records[start..end], &mut self.line);
-            }
-            start = end + 1;
-        }
+        self.chain.seal_batch(records, &mut self.line);
         if let Err(e) = self.file.write_all(&self.line) {
-            self.sealer = before;
+            self.chain = before;
             if self.file.set_len(self.bytes).is_err() {
                 self.must_rotate = true;
             }
@@ -342,8 +295,17 @@ impl State {
         }
         self.bytes += self.line.len() as u64;
         self.dirty = true;
-        if self.line.capacity() > 1 << 20 {
-            self.line = Vec::with_capacity(1024);
+        if let Some(last) = self.line[..self.line.len() - 1]
+            .rsplit(|&b| b == b'\n')
+            .next()
+            && let Some((_, _, mac)) = integrity::split_sealed(last)
+        {
+            self.head = integrity::seq_of(last).map(|seq| (seq, mac));
+        }
+        // Kept between batches: memory touched once is cheap to write again, fresh pages are
+        // not (on a VM, many times slower). Only an outsized batch's buffer is given back.
+        if self.line.capacity() > 64 << 20 {
+            self.line = Vec::new();
         }
         let due = match self.fsync {
             Fsync::Always => true,
@@ -373,7 +335,13 @@ impl State {
         self.file = file;
         self.bytes = 0;
         self.opened = Instant::now();
-        self.write_header()?;
+        if self.chain.started()
+            && let Some(note) = self.chain.key_note()
+        {
+            self.file.write_all(&note)?;
+            self.bytes += note.len() as u64;
+            self.dirty = true;
+        }
         self.apply_retention(&path)
     }
 
@@ -402,16 +370,18 @@ impl State {
                 );
             }
         }
-        if deleted.is_empty() {
-            return Ok(());
+        if !deleted.is_empty() {
+            // A record like any other: it reaches this file through the pipeline.
+            event!(
+                crate = crate,
+                mandatory,
+                "seclog.retention",
+                dir = self.dir.display().to_string(),
+                deleted = deleted,
+                older_than_secs = keep_for.as_secs()
+            );
         }
-        let mut ts = Vec::with_capacity(30);
-        crate::record::time::write_rfc3339(&mut ts, now);
-        let record = serde_json::json!({
-            "ts": String::from_utf8_lossy(&ts),
-            "seclog_retention": { "deleted": deleted, "older_than_secs": keep_for.as_secs() },
-        });
-        self.append(record.to_string().as_bytes())
+        Ok(())
     }
 }
 
@@ -443,5 +413,9 @@ impl Sink for File {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .sync()
+    }
+
+    fn seals(&self) -> bool {
+        true
     }
 }

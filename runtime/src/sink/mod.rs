@@ -79,6 +79,13 @@ pub trait Sink: Send + Sync + 'static {
     fn flush(&self) -> io::Result<()> {
         Ok(())
     }
+
+    /// Whether this sink seals records into a chain of its own, as [`File`] does: it then
+    /// receives records as they are made, not sealed by [`crate::Builder::seal`]. Default:
+    /// `false`.
+    fn seals(&self) -> bool {
+        false
+    }
 }
 
 /// Standard output, one JSON line per record: the convention of containers, AWS Lambda and

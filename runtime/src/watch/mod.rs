@@ -660,8 +660,6 @@ macro_rules! callsite {
             fn_path: module_path!(),
             file: file!(),
             line: line!(),
-            crate_name: "",
-            crate_version: "",
             events: [$event; 4],
             levels: [$level; 4],
             mandatory: $mandatory,

@@ -152,8 +152,6 @@ mod tests {
             fn_path,
             file: "src/x.rs",
             line: 1,
-            crate_name: "x",
-            crate_version: "1.0.0",
             events,
             levels: [Level::Info; 4],
             mandatory: false,
