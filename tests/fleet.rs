@@ -1075,3 +1075,35 @@ fn a_cloudwatch_shaped_archive_of_four_processes_verifies_clean() {
     );
     check_clean(&together, 2);
 }
+
+/// A file sink's retention note after `sys_shutdown` (the rotation the last batch caused)
+/// leaves the chain closed; a record of the process after it does not.
+#[test]
+fn only_seclog_s_own_notes_may_follow_sys_shutdown_in_a_closed_chain() {
+    let secret = VerifierSecret::generate();
+    let seal = Seal::to(secret.public().clone());
+    let keys = Keys::new().with_secret(secret);
+    for (after, end) in [
+        ("seclog.retention", EndState::Closed),
+        ("order.place", EndState::Open),
+    ] {
+        let (mut writer, mut lines) = write_chain(&seal, &WEB1, 5);
+        let mut out = Vec::new();
+        writer.seal(
+            record(6, &WEB1)
+                .replace("order.place", "sys_shutdown")
+                .as_bytes(),
+            &mut out,
+        );
+        writer.seal(
+            record(7, &WEB1).replace("order.place", after).as_bytes(),
+            &mut out,
+        );
+        lines.extend(String::from_utf8(out).unwrap().lines().map(str::to_owned));
+        let report = check(&keys, &lines);
+        let c = &report.chains[0];
+        assert!(c.verified(), "{c:#?}");
+        assert_eq!(c.end, end, "{after} after sys_shutdown");
+        assert_eq!(c.last_event.as_deref(), Some(after));
+    }
+}

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::Path;
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use memchr::memmem::Finder;
 
@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::seal::Keys;
-use super::stream::{KeyAt, evolve, seq_of, verifies};
+use super::stream::{KeyAt, seq_of};
 use super::{EndState, TamperKind};
 
 /// One input of an archive: a file, standard input, a CloudWatch Logs export.
@@ -170,8 +170,9 @@ pub struct ChainReport {
     pub duplicates: u64,
     /// Lines that do not verify, and why.
     pub problems: Vec<ChainProblem>,
-    /// `closed` when the last record is `sys_shutdown`; `open` otherwise (still running, the
-    /// process died, or its tail was cut).
+    /// `closed` when the last record is `sys_shutdown` (or only seclog's own notes,
+    /// `seclog.*`, follow it); `open` otherwise (still running, the process died, or its
+    /// tail was cut).
     pub end: EndState,
     /// The event of the last record that verified.
     pub last_event: Option<String>,
@@ -383,35 +384,16 @@ pub fn verify_archive(keys: &Keys, sources: &[Source], options: ArchiveOptions) 
                 end = memchr::memchr(b'\n', &bytes[end.max(start)..])
                     .map_or(bytes.len(), |at| end.max(start) + at + 1);
             }
-            if end > start || (i == n && pieces.last().is_none_or(|p| p.0 != src as u32)) {
+            if end > start {
                 pieces.push((src as u32, &bytes[start..end]));
             }
             start = end;
         }
     }
-    let next = AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Piece<'_>>>> =
-        pieces.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(pieces.len()).max(1) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(src, bytes)) = pieces.get(i) else {
-                        return;
-                    };
-                    let piece = parse_piece(bytes, src);
-                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(piece);
-                }
-            });
-        }
-    });
+    let parsed = on_every_core(&pieces, threads, |&(src, bytes)| parse_piece(bytes, src));
     let mut chains: ChainMap<'_> = HashMap::default();
     let mut offsets = vec![0u64; sources.len()];
-    for slot in slots {
-        let Some(piece) = slot.into_inner().unwrap_or_else(|p| p.into_inner()) else {
-            continue;
-        };
+    for piece in parsed {
         let src = piece.src as usize;
         let offset = offsets[src];
         offsets[src] += piece.line_count;
@@ -447,53 +429,60 @@ pub fn verify_archive(keys: &Keys, sources: &[Source], options: ArchiveOptions) 
             }
         }
     }
-    let mut work: Vec<(&[u8], Vec<Entry<'_>>, Vec<Note<'_>>)> =
-        chains.into_iter().map(|(id, (e, n))| (id, e, n)).collect();
+    let mut work: Vec<Work<'_>> = chains
+        .into_iter()
+        .map(|(id, (e, n))| (id, e, n, 0))
+        .collect();
     // Each chain's share of the key evolutions the archive may cost, given out in chain id
     // order so that the report does not depend on which thread runs first.
     work.sort_by(|a, b| a.0.cmp(b.0));
     let mut budget = options.gap_budget.saturating_add(report.lines);
-    let allowances: HashMap<&[u8], u64> = work
-        .iter()
-        .map(|(id, entries, notes)| {
-            let share = evolutions_needed(entries, notes, keys).min(budget);
-            budget -= share;
-            (*id, share)
-        })
-        .collect();
+    for (_, entries, notes, allowance) in &mut work {
+        *allowance = evolutions_needed(entries, notes, keys).min(budget);
+        budget -= *allowance;
+    }
     // The biggest chains first, so that the threads finish together.
-    work.sort_by_key(|(_, e, _)| std::cmp::Reverse(e.len()));
-    let next = AtomicUsize::new(0);
-    let threads = threads.min(work.len().max(1));
-    let slots: Vec<std::sync::Mutex<Option<ChainReport>>> =
-        work.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((id, entries, notes)) = work.get(i) else {
-                        return;
-                    };
-                    let allowance = allowances[id];
-                    let r = verify_chain(keys, id, entries, notes, sources, options, allowance);
-                    *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
-                }
-            });
-        }
+    work.sort_by_key(|(_, e, _, _)| std::cmp::Reverse(e.len()));
+    report.chains = on_every_core(&work, threads, |(id, entries, notes, allowance)| {
+        verify_chain(keys, id, entries, notes, sources, options, *allowance)
     });
-    report.chains = slots
-        .into_iter()
-        .filter_map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
-        .collect();
     report.chains.sort_by(|a, b| {
         (&a.host, a.pid, &a.first_ts, &a.chain).cmp(&(&b.host, b.pid, &b.first_ts, &b.chain))
     });
     report
 }
 
+/// `f` of every item, on up to `threads` threads, in the items' order.
+fn on_every_core<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads.clamp(1, items.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { return };
+                    let r = f(item);
+                    *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(r);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .collect()
+}
+
 /// Inputs at least this large are read by several threads.
 const PIECE_MIN: usize = 4 << 20;
+
+/// A chain to verify: its id, lines, key notes and share of the key evolutions.
+type Work<'a> = (&'a [u8], Vec<Entry<'a>>, Vec<Note<'a>>, u64);
 
 type ChainMap<'a> = HashMap<&'a [u8], (Vec<Entry<'a>>, Vec<Note<'a>>), foldhash::fast::RandomState>;
 
@@ -611,26 +600,26 @@ fn verify_chain(
             candidates.push(i);
         }
     }
-    let parsed: Vec<(usize, Value)> = candidates
+    let mut starts: Vec<_> = candidates
         .iter()
-        .map(|&i| {
+        .filter_map(|&i| {
             let v: Value = serde_json::from_slice(sorted[i].record).unwrap_or_default();
-            (i, v)
+            (v.get("event").and_then(Value::as_str) == Some("seclog.chain")).then(|| {
+                let k = start_key(keys, id, &v);
+                (i, v, k)
+            })
         })
-        .filter(|(_, v)| v.get("event").and_then(Value::as_str) == Some("seclog.chain"))
         .collect();
-    let opened = parsed
+    let chosen = starts
         .iter()
-        .position(|(i, v)| opens(keys, id, v, sorted[*i].record));
-    let mut start: Option<Start> = None;
-    for (n, (i, value)) in parsed.into_iter().enumerate() {
-        if start.is_none() && opened.is_none_or(|o| o == n) {
-            start = Some(Start {
-                value,
-                entry_index: i,
-            });
-        }
-    }
+        .position(|(i, _, k)| k.as_ref().is_some_and(|k| seals(k, sorted[*i].record)))
+        .unwrap_or(0);
+    let (start, start_k) = if chosen < starts.len() {
+        let (entry_index, value, k) = starts.swap_remove(chosen);
+        (Some(Start { value, entry_index }), k)
+    } else {
+        (None, None)
+    };
     for &i in &candidates {
         if start.as_ref().is_some_and(|s| s.entry_index != i) {
             problems.push(problem(&sorted[i], TamperKind::Forged));
@@ -650,7 +639,7 @@ fn verify_chain(
     let mut key: Option<(u64, Zeroizing<[u8; 32]>)> = None;
     let mut starts_after_retention = false;
     if let (Some(s), Some(_), Some(_)) = (&start, &seal, &key_id) {
-        key = start_key(keys, id, &s.value).map(|k| (0, k));
+        key = start_k.map(|k| (0, k));
         if key.is_none() {
             problems.push(problem(&sorted[s.entry_index], TamperKind::BadKey));
         }
@@ -675,6 +664,9 @@ fn verify_chain(
     let mut duplicates = 0u64;
     let mut first_ok: Option<Entry<'_>> = None;
     let mut last_ok: Option<Entry<'_>> = None;
+    // The last that verified of the records not about seclog itself: `sys_shutdown` there
+    // closes the chain, whatever notes seclog wrote after it (a file sink's retention).
+    let mut last_of_the_process: Option<Entry<'_>> = None;
     let mut seqs: Vec<u64> = Vec::with_capacity(sorted.len());
     let mut i = 0;
     while i < sorted.len() {
@@ -738,6 +730,9 @@ fn verify_chain(
                 if seq != 0 {
                     first_ok.get_or_insert(*e);
                     last_ok = Some(*e);
+                    if !is_own(e.record) {
+                        last_of_the_process = Some(*e);
+                    }
                 }
             } else {
                 failed.push(*e);
@@ -791,7 +786,8 @@ fn verify_chain(
     let who = start.as_ref().map_or(&first_v, |s| &s.value);
     let str_at = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
     let last_event = str_at(&last_v, "/event");
-    let end = if last_event.as_deref() == Some("sys_shutdown") {
+    let closing = parse(&last_of_the_process);
+    let end = if str_at(&closing, "/event").as_deref() == Some("sys_shutdown") {
         EndState::Closed
     } else {
         EndState::Open
@@ -819,6 +815,12 @@ fn verify_chain(
     }
 }
 
+/// Whether a record is one seclog writes about itself (`"event":"seclog.…"`).
+fn is_own(record: &[u8]) -> bool {
+    static OWN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b",\"event\":\"seclog."));
+    OWN.find(&record[..record.len().min(128)]).is_some()
+}
+
 /// `K(0)` of a chain from its first record, if a held key opens it.
 fn start_key(keys: &Keys, id: &[u8], value: &Value) -> Option<Zeroizing<[u8; 32]>> {
     let field = |k: &str| {
@@ -831,12 +833,10 @@ fn start_key(keys: &Keys, id: &[u8], value: &Value) -> Option<Zeroizing<[u8; 32]
     Some(Zeroizing::new(*k.bytes()))
 }
 
-/// Whether a first record opens with a held key and verifies under it.
-fn opens(keys: &Keys, id: &[u8], value: &Value, record: &[u8]) -> bool {
-    let Some(k) = start_key(keys, id, value) else {
-        return false;
-    };
-    split_sealed(record).is_some_and(|(body, _, mac)| verifies(&k, body, &mac))
+/// Whether `record` is sealed under `key`.
+fn seals(key: &Zeroizing<[u8; 32]>, record: &[u8]) -> bool {
+    split_sealed(record)
+        .is_some_and(|(body, _, mac)| KeyAt::new(key.clone()).mac(body).ct_eq(&mac).into())
 }
 
 /// The key at the earliest key note of the chain that a held key opens.
@@ -892,11 +892,11 @@ fn key_from_symmetric(
             return None;
         }
         *allowance -= first.seq;
-        let mut k = Zeroizing::new(*super::seal::derive(master, id).bytes());
+        let mut k = KeyAt::new(Zeroizing::new(*super::seal::derive(master, id).bytes()));
         for _ in 0..first.seq {
-            evolve(&mut k);
+            k.evolve();
         }
-        verifies(&k, body, &mac).then_some((first.seq, k))
+        bool::from(k.mac(body).ct_eq(&mac)).then(|| (first.seq, k.into_key()))
     })
 }
 

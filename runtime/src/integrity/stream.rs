@@ -15,12 +15,11 @@
 
 use std::time::SystemTime;
 
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use hmac::{KeyInit, Mac};
 
-use super::chain::{EVOLVE_LABEL, HmacSha256, hmac};
+use super::chain::{EVOLVE_LABEL, HmacSha256};
 use super::seal::Seal;
 
 /// Random bytes in a chain id (written as twice as many hex digits).
@@ -42,9 +41,7 @@ impl KeyAt {
 
     fn keyed(&mut self) -> &HmacSha256 {
         let key = &self.key;
-        self.keyed.get_or_insert_with(|| {
-            <HmacSha256 as KeyInit>::new_from_slice(&key[..]).expect("HMAC takes any key length")
-        })
+        self.keyed.get_or_insert_with(|| keyed_by(key))
     }
 
     /// The MAC of `body` under this key.
@@ -57,9 +54,7 @@ impl KeyAt {
     /// Moves on to the next `seq`'s key, zeroing this one.
     pub(crate) fn evolve(&mut self) {
         let key = &self.key;
-        let mut m = self.keyed.take().unwrap_or_else(|| {
-            <HmacSha256 as KeyInit>::new_from_slice(&key[..]).expect("HMAC takes any key length")
-        });
+        let mut m = self.keyed.take().unwrap_or_else(|| keyed_by(key));
         m.update(EVOLVE_LABEL);
         let next = Zeroizing::new(<[u8; 32]>::from(m.finalize().into_bytes()));
         *self.key = *next;
@@ -68,22 +63,14 @@ impl KeyAt {
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.key
     }
+
+    pub(crate) fn into_key(self) -> Zeroizing<[u8; 32]> {
+        self.key
+    }
 }
 
-/// `K(s+1)` from `K(s)`.
-pub(crate) fn evolve(key: &mut Zeroizing<[u8; 32]>) {
-    let next = Zeroizing::new(hmac(key, &[EVOLVE_LABEL]));
-    **key = *next;
-}
-
-/// The MAC of a sealed line's `body` (the line up to and including its chain id).
-pub(crate) fn mac(key: &[u8; 32], body: &[u8]) -> [u8; 32] {
-    hmac(key, &[body])
-}
-
-/// Whether `mac` is the MAC of `body` under `key`, in constant time.
-pub(crate) fn verifies(key: &[u8; 32], body: &[u8], expected: &[u8; 32]) -> bool {
-    bool::from(mac(key, body).ct_eq(expected))
+fn keyed_by(key: &[u8; 32]) -> HmacSha256 {
+    <HmacSha256 as KeyInit>::new_from_slice(key).expect("HMAC takes any key length")
 }
 
 /// Seals records into one chain.

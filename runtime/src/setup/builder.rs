@@ -245,6 +245,12 @@ impl Builder {
             .transpose()
     }
 
+    /// Whether every sink seals records itself (the file sink): the pipeline then needs no
+    /// chain of its own.
+    pub(crate) fn sinks_seal_themselves(&self) -> bool {
+        !self.sinks.is_empty() && self.sinks.iter().all(|(sink, _)| sink.seals())
+    }
+
     /// The pipeline of this configuration, taking its sinks.
     pub(crate) fn pipeline(&mut self, chain: Option<ChainWriter>) -> Pipeline {
         let mut sinks = std::mem::take(&mut self.sinks);

@@ -98,7 +98,7 @@ pub fn flush_within(timeout: std::time::Duration) -> bool {
 
 impl Dispatcher {
     pub(crate) fn new(mut b: Builder, installed: bool) -> Result<Self, InitError> {
-        let chain = b.chain()?;
+        let chain = b.chain()?.filter(|_| !b.sinks_seal_themselves());
         if let Some(level) = b.level {
             super::filter::set_level(level);
         }

@@ -55,6 +55,7 @@ impl Builder {
                 })?)
             });
         }
+        let seal = seal_from_env(&get)?;
         if let Some(v) = get("SECLOG_OUTPUT") {
             let sink: Box<dyn Sink> = match v.as_str() {
                 "stdout" => Box::new(sink::Stdout),
@@ -62,7 +63,7 @@ impl Builder {
                 "none" => Box::new(sink::Discard),
                 file if file.starts_with("file:") => {
                     let dir = &file["file:".len()..];
-                    let seal = seal_from_env(&get)?.ok_or_else(|| {
+                    let seal = seal.clone().ok_or_else(|| {
                         InitError::invalid(
                             "SECLOG_KEY_FILE",
                             String::new(),
@@ -90,8 +91,8 @@ impl Builder {
             };
             self.sinks = vec![(sink, self.default_format)];
         }
-        if let Some(seal) = seal_from_env(&get)? {
-            self.seal = Some(seal);
+        if seal.is_some() {
+            self.seal = seal;
         }
         if let Some(v) = get("SECLOG_MAX_STRING_BYTES") {
             self.limits.max_string_bytes = parse_limit("SECLOG_MAX_STRING_BYTES", v)?;
