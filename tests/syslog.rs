@@ -558,7 +558,8 @@ impl Rsyslog {
         std::fs::create_dir_all(&dir).unwrap();
         let (tcp, udp) = (free_port(), free_port());
         let d = dir.display();
-        // The fields rsyslog parsed, separated by `|`, one message per line.
+        // The fields rsyslog parsed, separated by `|`, one message per line. imuxsock
+        // replaces the sender's timestamp with its own unless told otherwise.
         let conf = format!(
             r#"global(workDirectory="{d}")
 module(load="imtcp")
@@ -579,7 +580,7 @@ ruleset(name="seclog") {{
 }}
 input(type="imtcp" port="{tcp}" address="127.0.0.1" ruleset="seclog")
 input(type="imudp" port="{udp}" address="127.0.0.1" ruleset="seclog")
-input(type="imuxsock" socket="{d}/log.sock" ruleset="seclog" useSpecialParser="off" parseHostname="on")
+input(type="imuxsock" socket="{d}/log.sock" ruleset="seclog" useSpecialParser="off" parseHostname="on" ignoreTimestamp="off")
 "#
         );
         std::fs::write(dir.join("rsyslog.conf"), conf).unwrap();
