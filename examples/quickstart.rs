@@ -99,17 +99,19 @@ pub fn main() {
         next_order: 1000,
     };
 
-    eprintln!("1. a failed login: the password is redacted, the event is authn_login_fail");
-    let _ = login(
-        &shop,
-        LoginRequest {
-            username: "alice".into(),
-            password: "hunter2".into(),
-        },
-    );
+    eprintln!("1. three failed logins: the passwords are redacted, the event is authn_login_fail");
+    for password in ["hunter2", "hunter3", "correct horse"] {
+        let _ = login(
+            &shop,
+            LoginRequest {
+                username: "alice".into(),
+                password: password.into(),
+            },
+        );
+    }
 
     eprintln!("2. a successful login: the session token in the output is redacted too; after");
-    eprintln!("   the failure, the watcher also records authn_login_successafterfail for alice");
+    eprintln!("   three failures, the watcher also records authn_login_successafterfail for alice");
     let session = login(
         &shop,
         LoginRequest {

@@ -77,6 +77,8 @@ fn the_quickstart_s_records_all_name_the_executable() {
         events,
         [
             "authn_login_fail",
+            "authn_login_fail",
+            "authn_login_fail",
             "authn_login_success",
             "authn_login_successafterfail",
             "order.place",

@@ -72,13 +72,16 @@ fn spike_and_drift_through_the_pipeline() {
                 .failure_spike(4.0, Duration::from_secs(600))
                 .failure_spike_min(10)
                 .perf_drift(3.0)
-                .perf_drift_min_count(5),
+                .perf_drift_min_count(5)
+                // The pipeline's wiring, not the baselines (tests/watch_rules.rs has those):
+                // no warm-up, so the first windows can alert.
+                .baseline_windows(0),
         )
         .summary_interval(Duration::from_millis(1500))
         .install()
         .unwrap();
 
-    // Failure spike: the event has no baseline yet, so its minimum decides: 9 failures are
+    // Failure spike: with no warm-up and no baseline, the minimum decides: 9 failures are
     // short of 10, the 10th alerts, and more in the cool-down do not alert again.
     for _ in 0..9 {
         fetch(false).unwrap_err();

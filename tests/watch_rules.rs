@@ -301,7 +301,8 @@ fn rules_none_and_disable_switch_rules_off() {
         }
         assert!(w.take_alerts().is_empty());
     }
-    // The defaults catch the same traffic.
+    // The defaults catch the same traffic; a failure spike needs a baseline, and a process
+    // that has just started has none.
     let mut w = Watcher::new(Rules::default(), Duration::from_secs(3600));
     for u in 0..500 {
         w.observe(&login_fail(&format!("u{}", u % 50), "203.0.113.1"), t0);
@@ -309,7 +310,15 @@ fn rules_none_and_disable_switch_rules_off() {
     let a = w.take_alerts();
     assert!(!alerts_of(&a, "brute_force").is_empty());
     assert_eq!(alerts_of(&a, "credential_stuffing").len(), 1);
-    assert_eq!(alerts_of(&a, "failure_spike").len(), 1);
+    assert!(alerts_of(&a, "failure_spike").is_empty());
+    let mut w = Watcher::new(
+        Rules::default().baseline_windows(0),
+        Duration::from_secs(3600),
+    );
+    for u in 0..500 {
+        w.observe(&login_fail(&format!("u{}", u % 50), "203.0.113.1"), t0);
+    }
+    assert_eq!(alerts_of(&w.take_alerts(), "failure_spike").len(), 1);
 }
 
 /// A million failed logins, each from a new user and a new IP (100 a second for almost three
@@ -371,4 +380,175 @@ fn a_flood_of_distinct_keys_stays_bounded_and_the_heavy_hitters_are_found() {
         .map(|a| a.value.as_str())
         .collect();
     assert_eq!(users, ["admin"], "{alerts:?}");
+}
+
+/// `orders.create` calls: `failed` of `calls` fail, spread over the minute from `at`.
+fn orders(w: &mut Watcher, at: Instant, calls: u32, failed: u32) {
+    let ok = line(
+        "orders.create",
+        "success",
+        "shop::orders::create",
+        1_000,
+        "",
+    );
+    let fail = line(
+        "orders.create",
+        "failure",
+        "shop::orders::create",
+        1_000,
+        "",
+    );
+    for i in 0..calls {
+        // Failures spread evenly among the calls.
+        let l = if (i + 1) * failed / calls > i * failed / calls {
+            &fail
+        } else {
+            &ok
+        };
+        w.observe(l, at + MIN * i / calls);
+    }
+}
+
+/// A watcher, and the instant its windows start from.
+fn fresh(rules: Rules) -> (Watcher, Instant) {
+    let w = Watcher::new(rules, Duration::from_secs(3600));
+    (w, Instant::now())
+}
+
+#[test]
+fn a_failure_spike_needs_an_established_baseline() {
+    let rules = || Rules::none().failure_spike(5.0, MIN);
+    // At start-up there is no baseline: 200 failures in the first window are not a spike.
+    let (mut w, t0) = fresh(rules());
+    orders(&mut w, t0, 1000, 200);
+    orders(&mut w, t0 + MIN, 1000, 200);
+    assert!(w.take_alerts().is_empty());
+    // The third window has two full windows of baseline behind it: a spike there alerts.
+    orders(&mut w, t0 + MIN * 2, 1000, 20);
+    orders(&mut w, t0 + MIN * 3, 1000, 20);
+    orders(&mut w, t0 + MIN * 4, 1000, 20);
+    assert!(w.take_alerts().is_empty());
+    // The start-up's failures are in that baseline: five times it is over 400 now.
+    orders(&mut w, t0 + MIN * 5, 1000, 600);
+    assert_eq!(alerts_of(&w.take_alerts(), "failure_spike").len(), 1);
+
+    // One window of baseline is short of two.
+    let (mut w, t0) = fresh(rules());
+    orders(&mut w, t0, 1000, 20);
+    orders(&mut w, t0 + MIN, 1000, 300);
+    assert!(w.take_alerts().is_empty());
+    // A handler first called late in a window: that window is partial, not a baseline.
+    let (mut w, t0) = fresh(rules());
+    w.observe(&line("x", "success", "shop::x", 1, ""), t0);
+    orders(&mut w, t0 + MIN / 2, 500, 10);
+    orders(&mut w, t0 + MIN, 1000, 20);
+    orders(&mut w, t0 + MIN * 2, 1000, 300);
+    assert!(w.take_alerts().is_empty());
+    orders(&mut w, t0 + MIN * 3, 1000, 800);
+    assert_eq!(alerts_of(&w.take_alerts(), "failure_spike").len(), 1);
+}
+
+#[test]
+fn a_surge_whose_failures_grow_in_proportion_is_not_a_spike() {
+    let baseline = |w: &mut Watcher, t0: Instant| {
+        for k in 0..4 {
+            orders(w, t0 + MIN * k, 1000, 15);
+        }
+    };
+    // Five times the calls and five times the failures (1.5 % throughout): the counts pass
+    // the factor, the odds of failing do not.
+    let (mut w, t0) = fresh(Rules::none().failure_spike(4.0, MIN));
+    baseline(&mut w, t0);
+    orders(&mut w, t0 + MIN * 4, 5000, 75);
+    assert!(w.take_alerts().is_empty());
+    // Twice the odds is the default's edge: 1.5 % → 2.9 % of 5000 is short of it ...
+    let (mut w, t0) = fresh(Rules::none().failure_spike(4.0, MIN));
+    baseline(&mut w, t0);
+    orders(&mut w, t0 + MIN * 4, 5000, 145);
+    assert!(w.take_alerts().is_empty());
+    // ... and 3.2 % is past it.
+    let (mut w, t0) = fresh(Rules::none().failure_spike(4.0, MIN));
+    baseline(&mut w, t0);
+    orders(&mut w, t0 + MIN * 4, 5000, 160);
+    let a = w.take_alerts();
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert!(
+        a[0].rate.unwrap() > 2.0 * a[0].baseline_rate.unwrap(),
+        "{a:?}"
+    );
+    // Counted as the window went: 1.5 % of the calls so far, at the failure that alerted.
+    assert!(a[0].calls.unwrap() > 25 * a[0].count, "{a:?}");
+    // A handler that only ever fails is judged by its counts.
+    let (mut w, t0) = fresh(Rules::none().failure_spike(4.0, MIN));
+    for k in 0..3 {
+        orders(&mut w, t0 + MIN * k, 15, 15);
+    }
+    orders(&mut w, t0 + MIN * 3, 61, 61);
+    assert_eq!(alerts_of(&w.take_alerts(), "failure_spike").len(), 1);
+}
+
+#[test]
+fn one_slow_call_is_not_a_latency_drift() {
+    let call = |ms: u64| {
+        line(
+            "report.export",
+            "success",
+            "shop::reports::export",
+            ms * 1_000_000,
+            "",
+        )
+    };
+    let interval = |w: &mut Watcher, k: u32, slow: u32| {
+        let at = Instant::now() + MIN * k;
+        for i in 0..40 {
+            w.observe(
+                &call(if i < slow { 900 } else { 10 + u64::from(i % 5) }),
+                at,
+            );
+        }
+        w.summarise(at + MIN);
+    };
+    let rules = || Rules::none().perf_drift(3.0);
+    // The first interval holds a cold start's slow call; the baseline is not yet established.
+    let mut w = Watcher::new(rules(), Duration::from_secs(60));
+    interval(&mut w, 0, 0);
+    interval(&mut w, 1, 3);
+    assert!(
+        w.take_alerts().is_empty(),
+        "one interval is short of the warm-up"
+    );
+    interval(&mut w, 2, 0);
+    // Two slow calls of 40 put the p95 over three times the baseline, but are two calls.
+    interval(&mut w, 3, 2);
+    assert!(w.take_alerts().is_empty());
+    // Three are a drift.
+    interval(&mut w, 4, 3);
+    let a = w.take_alerts();
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!((a[0].rule, a[0].calls), ("perf_drift", Some(3)));
+}
+
+#[test]
+fn success_after_failures_by_default_needs_three() {
+    let mut w = Watcher::new(Rules::default(), Duration::from_secs(3600));
+    let t0 = Instant::now();
+    // A mistyped password, twice, then the right one: ordinary.
+    for s in 0..2 {
+        w.observe(
+            &login_fail("erin", "192.0.2.9"),
+            t0 + Duration::from_secs(s),
+        );
+    }
+    w.observe(&login_ok("erin", "192.0.2.9"), t0 + Duration::from_secs(3));
+    assert!(w.take_alerts().is_empty());
+    for s in 0..3 {
+        w.observe(
+            &login_fail("erin", "192.0.2.9"),
+            t0 + Duration::from_secs(10 + s),
+        );
+    }
+    w.observe(&login_ok("erin", "192.0.2.9"), t0 + Duration::from_secs(20));
+    let a = w.take_alerts();
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!((a[0].rule, a[0].count), ("success_after_fail", 3));
 }

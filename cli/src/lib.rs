@@ -7,10 +7,12 @@
 //!   its single-pass scanner, with serde as the fallback and the reference.
 //! - [`stats`]: the totals of one pass, in bounded memory, and the summary.
 //! - [`report`]: the summary as a self-contained HTML page.
+//! - [`detect`]: the watcher's rules over records merged from many processes.
 //! - [`verify`]: what `seclog verify` reads, and its report as a table or JSON.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod detect;
 pub mod fast;
 pub mod input;
 pub mod parse;

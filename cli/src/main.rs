@@ -10,16 +10,20 @@
 //! - `seclog cat <file|dir>` prints records one per line, readably, with filters.
 //! - `seclog stats [--json] [--since T] [--until T] [--top N] PATH...` summarises records.
 //! - `seclog report -o report.html PATH...` writes the summary as a self-contained HTML page.
+//! - `seclog detect [--json] PATH...` runs the watcher's rules over records merged from many
+//!   processes in `ts` order and prints the alerts (as records with `--json`).
 #![forbid(unsafe_code)]
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use seclog_cli::verify as verify_cli;
 use seclog_runtime::integrity::{self, ChainKey, EndState, Keys, VerifierSecret};
+use seclog_runtime::watch::{Rule, Rules};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
@@ -95,6 +99,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the watcher's rules over records from many processes, merged in `ts` order, and
+    /// print each alert as a record (`--json`) or a table row. Thresholds default to the
+    /// in-process watcher's.
+    Detect {
+        /// Files, log directories, or - for standard input; collectors' archives (any prefix
+        /// before each record) and CloudWatch Logs JSON exports too.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write each alert as a seclog record (JSON lines on standard output, or where
+        /// SECLOG_OUTPUT says; SECLOG_FORMAT and SECLOG_SEAL_TO apply); the summary goes to
+        /// standard error.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
     /// Write the summary as one self-contained HTML page.
     Report {
         #[command(flatten)]
@@ -120,6 +140,130 @@ struct ReadArgs {
     /// How many entries each top list shows.
     #[arg(long, default_value_t = 10)]
     top: usize,
+}
+
+/// Thresholds of `seclog detect`; each unset one keeps the watcher's default.
+#[derive(clap::Args)]
+struct RuleArgs {
+    /// Brute force: failed logins of one user within a window, as COUNT/WINDOW (10/5m).
+    #[arg(long, value_name = "COUNT/WINDOW", value_parser = count_window)]
+    brute_force: Option<(u64, Duration)>,
+    /// Credential stuffing: distinct users failing from one address within a window (20/10m).
+    #[arg(long, value_name = "USERS/WINDOW", value_parser = count_window)]
+    credential_stuffing: Option<(u64, Duration)>,
+    /// Success after failures: the failures of a user before a successful login that alert.
+    #[arg(long, value_name = "FAILURES")]
+    success_after_fail: Option<u64>,
+    /// Failure spike: how many times its baseline a window's failures must be, as
+    /// FACTOR/WINDOW (5/5m).
+    #[arg(long, value_name = "FACTOR/WINDOW", value_parser = factor_window)]
+    failure_spike: Option<(f64, Duration)>,
+    /// Failure spike: the fewest failures in a window that can be one.
+    #[arg(long, value_name = "FAILURES")]
+    failure_spike_min: Option<u64>,
+    /// Failure spike: how many times its baseline failures per success must be.
+    #[arg(long, value_name = "FACTOR")]
+    failure_spike_rate: Option<f64>,
+    /// Latency drift: how many times its baseline p95 an interval's p95 must be.
+    #[arg(long, value_name = "FACTOR")]
+    perf_drift: Option<f64>,
+    /// Latency drift: the fewest calls in an interval for its p95 to count.
+    #[arg(long, value_name = "CALLS")]
+    perf_drift_min_count: Option<u64>,
+    /// Full windows (or intervals) a baseline needs before spikes and drift can alert.
+    #[arg(long, value_name = "N")]
+    baseline_windows: Option<u32>,
+    /// The least time between two alerts for one key (default: the rule's window).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    cooldown: Option<Duration>,
+    /// The summary interval of latency drift, in record time.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "60s")]
+    interval: Duration,
+    /// Switch a rule off (repeatable): brute_force, credential_stuffing, success_after_fail,
+    /// failure_spike, perf_drift.
+    #[arg(long, value_name = "RULE", value_parser = rule_name)]
+    disable: Vec<Rule>,
+}
+
+impl RuleArgs {
+    fn rules(&self) -> Rules {
+        let mut r = Rules::default();
+        if let Some((n, w)) = self.brute_force {
+            r = r.brute_force(n, w);
+        }
+        if let Some((n, w)) = self.credential_stuffing {
+            r = r.credential_stuffing(n, w);
+        }
+        if let Some(n) = self.success_after_fail {
+            r = r.success_after_fail(n);
+        }
+        if let Some((f, w)) = self.failure_spike {
+            r = r.failure_spike(f, w);
+        }
+        if let Some(n) = self.failure_spike_min {
+            r = r.failure_spike_min(n);
+        }
+        if let Some(f) = self.failure_spike_rate {
+            r = r.failure_spike_rate(f);
+        }
+        if let Some(f) = self.perf_drift {
+            r = r.perf_drift(f);
+        }
+        if let Some(n) = self.perf_drift_min_count {
+            r = r.perf_drift_min_count(n);
+        }
+        if let Some(n) = self.baseline_windows {
+            r = r.baseline_windows(n);
+        }
+        if let Some(c) = self.cooldown {
+            r = r.cooldown(c);
+        }
+        for &rule in &self.disable {
+            r = r.disable(rule);
+        }
+        r
+    }
+}
+
+fn split_slash(s: &str) -> Result<(&str, Duration), String> {
+    let (a, w) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?}: expected NUMBER/WINDOW, as in 10/5m"))?;
+    let w = humantime::parse_duration(w.trim()).map_err(|e| format!("{w:?}: {e}"))?;
+    if w.is_zero() {
+        return Err("the window must be longer than 0".into());
+    }
+    Ok((a.trim(), w))
+}
+
+fn count_window(s: &str) -> Result<(u64, Duration), String> {
+    let (n, w) = split_slash(s)?;
+    let n = n.parse().map_err(|e| format!("{n:?}: {e}"))?;
+    Ok((n, w))
+}
+
+fn factor_window(s: &str) -> Result<(f64, Duration), String> {
+    let (f, w) = split_slash(s)?;
+    match f.parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 1.0 => Ok((f, w)),
+        _ => Err(format!("{f:?}: expected a factor of at least 1")),
+    }
+}
+
+fn rule_name(s: &str) -> Result<Rule, String> {
+    Ok(match s {
+        "brute_force" => Rule::BruteForce,
+        "credential_stuffing" => Rule::CredentialStuffing,
+        "success_after_fail" => Rule::SuccessAfterFail,
+        "failure_spike" => Rule::FailureSpike,
+        "perf_drift" => Rule::PerfDrift,
+        "quota" | "quotas" => Rule::Quotas,
+        _ => {
+            return Err(format!(
+                "{s:?}: expected brute_force, credential_stuffing, success_after_fail, failure_spike or perf_drift"
+            ));
+        }
+    })
 }
 
 /// Exit codes: 0 all valid, 1 tampering, 2 usage or I/O errors.
@@ -169,6 +313,7 @@ fn main() -> ExitCode {
             },
         ),
         Command::Stats { read, json } => stats(&read, json),
+        Command::Detect { paths, json, rules } => detect(&paths, json, &rules),
         Command::Report { read, out } => report(&read, &out),
     };
     match result {
@@ -414,6 +559,35 @@ fn stats(read: &ReadArgs, json: bool) -> io::Result<u8> {
         seclog_cli::stats::write_text(&summary, &mut out)?;
     }
     out.flush()?;
+    Ok(0)
+}
+
+fn detect(paths: &[PathBuf], json: bool, args: &RuleArgs) -> io::Result<u8> {
+    let sources = seclog_cli::input::sources(paths)?;
+    let options = seclog_cli::detect::Options {
+        rules: args.rules(),
+        interval: args.interval,
+        ..Default::default()
+    };
+    let stdout = io::stdout();
+    let mut table = seclog_cli::detect::Table::new(io::BufWriter::new(stdout.lock()));
+    let mut failed = None;
+    let summary = seclog_cli::detect::detect(&sources, &options, |alert| {
+        if json {
+            alert.emit();
+        } else if let Err(e) = table.row(alert) {
+            failed.get_or_insert(e);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if json {
+        seclog_runtime::flush();
+        eprintln!("seclog: {}", seclog_cli::detect::summary_line(&summary));
+    } else {
+        table.finish(&summary)?;
+    }
     Ok(0)
 }
 

@@ -51,16 +51,27 @@ impl Source {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Its lines as read: a CloudWatch Logs export's messages, one per line.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Whether `head` (the first bytes of an input) opens a CloudWatch Logs JSON export.
+    pub fn is_cloudwatch_export(head: &[u8]) -> bool {
+        let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace()) else {
+            return false;
+        };
+        let head = &head[start..head.len().min(start + 4096)];
+        head.first() == Some(&b'{')
+            && !head.starts_with(b"{\"ts\":")
+            && memchr::memmem::find(head, b"\"events\"").is_some()
+    }
 }
 
 /// The messages of a CloudWatch Logs export, one per line; `None` if `bytes` is not one.
 fn cloudwatch_messages(bytes: &[u8]) -> Option<Vec<u8>> {
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
-    let head = &bytes[start..bytes.len().min(start + 4096)];
-    if head.first() != Some(&b'{')
-        || head.starts_with(b"{\"ts\":")
-        || memchr::memmem::find(head, b"\"events\"").is_none()
-    {
+    if !Source::is_cloudwatch_export(bytes) {
         return None;
     }
     let v: Value = serde_json::from_slice(bytes).ok()?;
@@ -245,14 +256,36 @@ enum Parsed<'a> {
     Other,
 }
 
-/// The record in a line, after whatever precedes it.
-fn parse_line(line: &[u8]) -> Parsed<'_> {
+/// The record in a line of an archive: from its `{"ts":"` (whatever precedes it, a
+/// collector's header or a timestamp) to the line's end, trailing blanks cut; `None` when the
+/// line holds no record's start.
+///
+/// ```
+/// let line = br#"<14>1 2026-12-02T10:00:00Z web-1 shop 311 - - {"ts":"2026-12-02T10:00:00.1Z","seq":1} "#;
+/// assert_eq!(
+///     seclog::integrity::record_in(line),
+///     Some(&br#"{"ts":"2026-12-02T10:00:00.1Z","seq":1}"#[..])
+/// );
+/// assert_eq!(seclog::integrity::record_in(b"not a record"), None);
+/// ```
+pub fn record_in(line: &[u8]) -> Option<&[u8]> {
+    let line = trim_end(line);
+    TS.find(line).map(|at| &line[at..])
+}
+
+static TS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"{\"ts\":\""));
+
+fn trim_end(line: &[u8]) -> &[u8] {
     let end = line
         .iter()
         .rposition(|b| !matches!(b, b'\r' | b' ' | b'\t'))
         .map_or(0, |i| i + 1);
-    let line = &line[..end];
-    static TS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"{\"ts\":\""));
+    &line[..end]
+}
+
+/// The record in a line, after whatever precedes it.
+fn parse_line(line: &[u8]) -> Parsed<'_> {
+    let line = trim_end(line);
     static NOTE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"{\"seclog_key\":"));
     let Some(at) = TS.find(line) else {
         // A key note holds no `ts`.

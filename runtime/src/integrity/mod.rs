@@ -36,7 +36,7 @@ mod verify;
 pub(crate) use archive::split_sealed;
 pub use archive::{
     ArchiveOptions, ArchiveReport, ChainProblem, ChainReport, Location, Source, checkpoint_problem,
-    verify_archive,
+    record_in, verify_archive,
 };
 pub use seal::{Keys, Seal, VerifierKey, VerifierSecret};
 pub(crate) use stream::seq_of;

@@ -80,6 +80,7 @@
 
 mod parse;
 mod perf;
+mod replay;
 mod rules;
 mod site;
 mod sketch;
@@ -92,6 +93,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::record::{self, Callsite, CallsiteMeta, Facts, Invocation, Level};
 
+pub use replay::Replay;
 pub use usage::usage;
 
 use parse::Outcome;
@@ -148,15 +150,18 @@ impl Default for Rules {
         Rules {
             brute_force: Some((10, Duration::from_secs(300))),
             credential_stuffing: Some((20, Duration::from_secs(600))),
-            success_after_fail: Some(1),
+            success_after_fail: Some(3),
             failure_spike: Some(SpikeRule {
                 factor: 5.0,
                 window: Duration::from_secs(300),
                 min_failures: 50,
+                rate_factor: 2.0,
+                warmup: 2,
             }),
             perf_drift: Some(Drift {
                 factor: 3.0,
                 min_count: 20,
+                warmup: 2,
             }),
             quotas: Vec::new(),
             cooldown: Duration::ZERO,
@@ -202,12 +207,38 @@ impl Rules {
     /// exceed `factor` times its baseline, and at least 50 (see
     /// [`failure_spike_min`](Self::failure_spike_min)).
     pub fn failure_spike(mut self, factor: f64, window: Duration) -> Self {
-        let min_failures = self.failure_spike.map_or(50, |s| s.min_failures);
+        let old = self.failure_spike.or(Rules::default().failure_spike);
         self.failure_spike = Some(SpikeRule {
             factor: factor.max(1.0),
             window,
-            min_failures,
+            min_failures: old.map_or(50, |s| s.min_failures),
+            rate_factor: old.map_or(2.0, |s| s.rate_factor),
+            warmup: old.map_or(2, |s| s.warmup),
         });
+        self
+    }
+
+    /// How many times its baseline odds of failing (failures per success) a window's must
+    /// exceed to be a spike (default 2): a surge of traffic whose failures grow in proportion
+    /// to its successes is not one. A handler with no successes in its baseline is judged by
+    /// counts alone.
+    pub fn failure_spike_rate(mut self, factor: f64) -> Self {
+        if let Some(s) = &mut self.failure_spike {
+            s.rate_factor = factor.max(1.0);
+        }
+        self
+    }
+
+    /// How many full windows (failure spike) or intervals with enough calls (perf drift) a
+    /// baseline needs before it can alert (default 2). Until then there is nothing to compare
+    /// with: a process that has just started has no baseline.
+    pub fn baseline_windows(mut self, windows: u32) -> Self {
+        if let Some(s) = &mut self.failure_spike {
+            s.warmup = windows;
+        }
+        if let Some(d) = &mut self.perf_drift {
+            d.warmup = windows;
+        }
         self
     }
 
@@ -223,10 +254,11 @@ impl Rules {
     /// exceeds `factor` times its baseline p95, over at least 20 calls (see
     /// [`perf_drift_min_count`](Self::perf_drift_min_count)).
     pub fn perf_drift(mut self, factor: f64) -> Self {
-        let min_count = self.perf_drift.map_or(20, |d| d.min_count);
+        let old = self.perf_drift.or(Rules::default().perf_drift);
         self.perf_drift = Some(Drift {
             factor: factor.max(1.0),
-            min_count,
+            min_count: old.map_or(20, |d| d.min_count),
+            warmup: old.map_or(2, |d| d.warmup),
         });
         self
     }
@@ -292,12 +324,22 @@ pub struct Alert {
     pub window: Duration,
     /// When the key's count started.
     pub first_seen: SystemTime,
+    /// When the rule fired: the time of the record that crossed the threshold (for
+    /// `perf_drift`, the end of the interval).
+    pub last_seen: SystemTime,
     /// `credential_stuffing`: the IP's failed logins.
     pub failures: Option<u64>,
     /// `credential_stuffing`: failures naming users that do not exist.
     pub unknown_users: Option<u64>,
     /// `failure_spike`: the event's baseline failures per window.
     pub baseline: Option<f64>,
+    /// `failure_spike`: the handler's calls in the window; `perf_drift`: the calls over the
+    /// threshold.
+    pub calls: Option<u64>,
+    /// `failure_spike`: failures per call in the window.
+    pub rate: Option<f64>,
+    /// `failure_spike`: the baseline's failures per call.
+    pub baseline_rate: Option<f64>,
     /// `perf_drift`: the interval's p95.
     pub p95_ns: Option<u64>,
     /// `perf_drift`: the handler's baseline p95.
@@ -311,7 +353,13 @@ pub struct Alert {
 }
 
 impl Alert {
-    fn new(rule: &'static str, event: &'static str, key: &'static str, value: &[u8]) -> Self {
+    fn new(
+        rule: &'static str,
+        event: &'static str,
+        key: &'static str,
+        value: &[u8],
+        at: SystemTime,
+    ) -> Self {
         Alert {
             rule,
             event,
@@ -319,16 +367,29 @@ impl Alert {
             value: String::from_utf8_lossy(value).into_owned(),
             count: 0,
             window: Duration::ZERO,
-            first_seen: SystemTime::now(),
+            first_seen: at,
+            last_seen: at,
             failures: None,
             unknown_users: None,
             baseline: None,
+            calls: None,
+            rate: None,
+            baseline_rate: None,
             p95_ns: None,
             baseline_p95_ns: None,
             usage: None,
             tenant: None,
             limit: None,
         }
+    }
+}
+
+impl Alert {
+    /// Writes the alert as a record, as the in-process watcher does: through the installed
+    /// set-up, or the default one (standard output) when there is none. Its record's `ts` is
+    /// now; [`first_seen`](Self::first_seen) and [`last_seen`](Self::last_seen) say when.
+    pub fn emit(&self) {
+        emit_alert(self);
     }
 }
 
@@ -432,7 +493,12 @@ impl Watcher {
     }
 
     pub(crate) fn with_hooks(rules: Rules, interval: Duration, hooks: Vec<AlertHook>) -> Self {
-        let now = Instant::now();
+        Self::with_clock(rules, interval, hooks, Wall::now())
+    }
+
+    /// A watcher whose clock reads `wall.instant` as `wall.system`.
+    fn with_clock(rules: Rules, interval: Duration, hooks: Vec<AlertHook>, wall: Wall) -> Self {
+        let now = wall.instant;
         let interval = interval.max(Duration::from_millis(1));
         let cooldown = rules.cooldown;
         let auth = Auth::new(
@@ -448,13 +514,13 @@ impl Watcher {
         Watcher {
             rules,
             interval,
-            perf: Perf::new(),
+            perf: Perf::new(wall.system),
             sites: Sites::default(),
             auth,
             spike,
             out: Vec::new(),
             next_summary: now + interval,
-            wall: Wall::now(),
+            wall,
             hooks: hooks.into(),
             skipped: 0,
         }
@@ -483,7 +549,7 @@ impl Watcher {
     /// Watches one record from its facts; `line` is its bytes (with the final newline).
     #[inline]
     fn observe_facts(&mut self, f: &Facts, line: &[u8], now: Instant) {
-        let Some(site) = self.sites.get(f.site, &mut self.perf) else {
+        let Some(site) = self.sites.get(f.site, &mut self.perf, self.spike.as_mut(), now) else {
             return self.observe(line.strip_suffix(b"\n").unwrap_or(line), now);
         };
         let kind = site.kinds[f.outcome as usize];
@@ -494,9 +560,9 @@ impl Watcher {
             let budget = site.budget_ns.map(|b| (b, f.over_budget));
             self.perf.record_at(slot, f.duration_ns, budget);
         }
-        let failed = f.outcome == record::Outcome::Failure;
-        if failed && let Some(spike) = &mut self.spike {
-            spike.failure(&site.failure_event, now, self.wall, &mut self.out);
+        if let (Some(slot), Some(spike)) = (site.spike, &mut self.spike) {
+            let failed = (f.outcome == record::Outcome::Failure).then_some(&*site.failure_event);
+            spike.call(slot, failed, now, self.wall, &mut self.out);
         }
         if !site.needs_who(f.outcome, self.auth.is_some()) {
             return;
@@ -532,10 +598,11 @@ impl Watcher {
             return;
         }
         self.perf.record(l.func, l.duration_ns, l.budget);
-        if l.outcome == Outcome::Failure
-            && let Some(spike) = &mut self.spike
+        if let Some(spike) = &mut self.spike
+            && let Some(slot) = spike.slot(l.func, now)
         {
-            spike.failure(l.event, now, self.wall, &mut self.out);
+            let failed = (l.outcome == Outcome::Failure).then_some(l.event);
+            spike.call(slot, failed, now, self.wall, &mut self.out);
         }
         let auth = self.auth.is_some() && matches!(kind, Kind::LoginFail | Kind::LoginOk);
         if l.usage.is_some() || auth {
@@ -607,6 +674,7 @@ impl Watcher {
             self.interval,
             cooldown,
             now,
+            self.wall,
             &mut self.out,
         );
         usage::summarise(now, &mut self.out);
@@ -739,7 +807,9 @@ fn emit_alert(a: &Alert) {
     inv.field("\"count\":", &a.count);
     inv.field("\"window_s\":", &secs(a.window));
     inv.field("\"first_seen\":", &a.first_seen);
+    inv.field("\"last_seen\":", &a.last_seen);
     let extras = [
+        ("\"calls\":", a.calls),
         ("\"failures\":", a.failures),
         ("\"unknown_users\":", a.unknown_users),
         ("\"p95_ns\":", a.p95_ns),
@@ -751,8 +821,15 @@ fn emit_alert(a: &Alert) {
             inv.field(k, &v);
         }
     }
-    if let Some(b) = a.baseline {
-        inv.field("\"baseline\":", &((b * 100.0).round() / 100.0));
+    let ratios = [
+        ("\"baseline\":", a.baseline, 100.0),
+        ("\"rate\":", a.rate, 10_000.0),
+        ("\"baseline_rate\":", a.baseline_rate, 10_000.0),
+    ];
+    for (k, v, scale) in ratios {
+        if let Some(v) = v {
+            inv.field(k, &((v * scale).round() / scale));
+        }
     }
     inv.finish_success();
 }

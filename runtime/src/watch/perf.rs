@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use hdrhistogram::Histogram;
 
 use super::sketch::hash_map_bytes;
-use super::{Alert, Output, PerfSummary};
+use super::{Alert, Output, PerfSummary, Wall};
 
 /// Handlers tracked at most; records of others are counted as untracked.
 pub(crate) const MAX_HANDLERS: usize = 1024;
@@ -20,6 +20,9 @@ const SIGFIG: u8 = 2;
 const MAX_NAME: usize = 256;
 /// The weight of a new window in a handler's baseline p95 (a slow EWMA).
 const BASELINE_ALPHA: f64 = 0.1;
+/// Calls over the drift threshold an interval needs: one slow call (a cold start's first)
+/// is never a drift.
+const MIN_SLOW_CALLS: u64 = 3;
 
 struct Handler {
     name: Box<str>,
@@ -28,6 +31,8 @@ struct Handler {
     over_budget: u64,
     /// The baseline p95: the first window with enough calls, then a slow EWMA of later ones.
     baseline_p95: Option<f64>,
+    /// Intervals with enough calls in the baseline.
+    baseline_intervals: u32,
     alerted: Option<Instant>,
 }
 
@@ -44,6 +49,8 @@ pub(crate) enum Slot {
 pub(crate) struct Drift {
     pub(crate) factor: f64,
     pub(crate) min_count: u64,
+    /// Intervals with enough calls a baseline needs before it can alert.
+    pub(crate) warmup: u32,
 }
 
 pub(crate) struct Perf {
@@ -55,12 +62,12 @@ pub(crate) struct Perf {
 }
 
 impl Perf {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(start: SystemTime) -> Self {
         Perf {
             index: HashMap::default(),
             handlers: Vec::new(),
             untracked: 0,
-            window_start: SystemTime::now(),
+            window_start: start,
         }
     }
 
@@ -93,6 +100,7 @@ impl Perf {
             budget_ns: None,
             over_budget: 0,
             baseline_p95: None,
+            baseline_intervals: 0,
             alerted: None,
         });
         self.index.insert(func.into(), i);
@@ -122,6 +130,7 @@ impl Perf {
         interval: Duration,
         cooldown: Duration,
         now: Instant,
+        wall: Wall,
         out: &mut Vec<Output>,
     ) {
         let start = self.window_start;
@@ -147,21 +156,37 @@ impl Perf {
                 match h.baseline_p95 {
                     None => h.baseline_p95 = Some(p95 as f64),
                     Some(base) => {
-                        let cooled = h.alerted.is_none_or(|t| now.duration_since(t) >= cooldown);
-                        if p95 as f64 > d.factor * base && cooled {
+                        let cooled = h
+                            .alerted
+                            .is_none_or(|t| now.saturating_duration_since(t) >= cooldown);
+                        let threshold = d.factor * base;
+                        // Past the threshold by enough calls, not by one outlier.
+                        let slow = h.hist.count_between(threshold.ceil() as u64, u64::MAX);
+                        if h.baseline_intervals >= d.warmup
+                            && p95 as f64 > threshold
+                            && slow >= MIN_SLOW_CALLS
+                            && cooled
+                        {
                             h.alerted = Some(now);
-                            let mut a =
-                                Alert::new("perf_drift", "seclog.alert", "fn", h.name.as_bytes());
+                            let mut a = Alert::new(
+                                "perf_drift",
+                                "seclog.alert",
+                                "fn",
+                                h.name.as_bytes(),
+                                wall.at(now),
+                            );
                             a.count = count;
                             a.window = interval;
                             a.first_seen = start;
                             a.p95_ns = Some(p95);
                             a.baseline_p95_ns = Some(base.round() as u64);
+                            a.calls = Some(slow);
                             out.push(Output::Alert(a));
                         }
                         h.baseline_p95 = Some(base + BASELINE_ALPHA * (p95 as f64 - base));
                     }
                 }
+                h.baseline_intervals = h.baseline_intervals.saturating_add(1);
             }
             h.hist.reset();
             h.over_budget = 0;
@@ -178,7 +203,7 @@ impl Perf {
                 over_budget: 0,
             }));
         }
-        self.window_start = SystemTime::now();
+        self.window_start = wall.at(now);
     }
 
     /// Bytes held, from capacities: at most [`Perf::cap_bytes`].

@@ -14,7 +14,7 @@ use super::{Alert, Output, Wall};
 
 /// Counters per sketch: users, IPs.
 pub(crate) const SKETCH_COUNTERS: usize = 4096;
-/// Events whose failures are followed for spikes.
+/// Handlers whose failures are followed for spikes.
 pub(crate) const MAX_EVENTS: usize = 1024;
 /// The weight of a finished window in an event's failure baseline.
 const SPIKE_ALPHA: f64 = 0.3;
@@ -153,7 +153,13 @@ impl Auth {
                     if let Some(s) = users.cur.get_mut(h) {
                         s.alerted = Some(now);
                     }
-                    let mut a = Alert::new("brute_force", "authn_login_fail_max", "user", user);
+                    let mut a = Alert::new(
+                        "brute_force",
+                        "authn_login_fail_max",
+                        "user",
+                        user,
+                        wall.at(now),
+                    );
                     a.count = n;
                     a.window = window;
                     a.first_seen = wall.at(first.unwrap_or(now));
@@ -180,7 +186,8 @@ impl Auth {
                 if let Some(s) = ips.cur.get_mut(h) {
                     s.alerted = Some(now);
                 }
-                let mut a = Alert::new("credential_stuffing", "seclog.alert", "ip", ip);
+                let mut a =
+                    Alert::new("credential_stuffing", "seclog.alert", "ip", ip, wall.at(now));
                 a.count = users_n;
                 a.window = window;
                 a.first_seen = wall.at(first.unwrap_or(now));
@@ -206,6 +213,7 @@ impl Auth {
                 "authn_login_successafterfail",
                 "user",
                 user,
+                wall.at(now),
             );
             a.count = n;
             a.window = users.window;
@@ -231,20 +239,36 @@ pub(crate) struct SpikeRule {
     pub(crate) factor: f64,
     pub(crate) window: Duration,
     pub(crate) min_failures: u64,
+    /// How many times its baseline failure rate a window's rate must exceed.
+    pub(crate) rate_factor: f64,
+    /// Full windows a handler's baseline needs before it can alert.
+    pub(crate) warmup: u32,
 }
 
-struct EventFailures {
-    count: u64,
-    baseline: Option<f64>,
-    first_seen: Instant,
+/// One handler's calls and failures: this window's, and the baseline of earlier ones.
+struct Entry {
+    /// The event its failures are recorded as (the alert's key), JSON-escaped.
+    event: Box<[u8]>,
+    calls: u64,
+    failures: u64,
+    /// EWMAs of earlier full windows' calls and failures.
+    base_calls: f64,
+    base_failures: f64,
+    /// Full windows in the baseline.
+    windows: u32,
+    /// First seen late in the current window: that window is partial and is not a baseline.
+    partial: bool,
+    first_failure: Instant,
     alerted: Option<Instant>,
 }
 
-/// Failures per event, against each event's own baseline.
+/// Failures per handler (`where.fn`), against the handler's own established baseline of
+/// failure counts and failure rates, in tumbling windows.
 pub(crate) struct Spike {
     rule: SpikeRule,
     cooldown: Duration,
-    events: HashMap<Box<[u8]>, EventFailures, foldhash::fast::FixedState>,
+    index: HashMap<Box<[u8]>, u32, foldhash::fast::FixedState>,
+    entries: Vec<Entry>,
     start: Instant,
 }
 
@@ -255,86 +279,152 @@ impl Spike {
         Spike {
             rule,
             cooldown: cooldown.max(rule.window),
-            events: HashMap::default(),
+            index: HashMap::default(),
+            entries: Vec::new(),
             start: now,
         }
     }
 
+    /// Folds the finished windows into each handler's baseline. Windows with no calls fold
+    /// in as zeros, so a quiet spell lowers both counts and keeps the rate.
     fn roll(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.start);
         if elapsed < self.rule.window {
             return;
         }
-        let windows = (elapsed.as_nanos() / self.rule.window.as_nanos()).min(16) as u32;
-        for e in self.events.values_mut() {
-            for k in 0..windows {
-                let n = if k == 0 { e.count as f64 } else { 0.0 };
-                e.baseline = Some(match e.baseline {
-                    None => n,
-                    Some(b) => b + SPIKE_ALPHA * (n - b),
-                });
+        let windows = elapsed.as_nanos() / self.rule.window.as_nanos();
+        for e in &mut self.entries {
+            for k in 0..windows.min(16) {
+                let (c, f) = if k == 0 {
+                    (e.calls as f64, e.failures as f64)
+                } else {
+                    (0.0, 0.0)
+                };
+                if k == 0 && e.partial {
+                    continue;
+                }
+                if e.windows == 0 {
+                    (e.base_calls, e.base_failures) = (c, f);
+                } else {
+                    e.base_calls += SPIKE_ALPHA * (c - e.base_calls);
+                    e.base_failures += SPIKE_ALPHA * (f - e.base_failures);
+                }
+                e.windows = e.windows.saturating_add(1);
             }
-            e.count = 0;
+            (e.calls, e.failures, e.partial) = (0, 0, false);
         }
-        self.events
-            .retain(|_, e| e.baseline.is_some_and(|b| b >= 0.01));
-        self.start = now;
+        // Stay on the window grid; after a long gap, start again from now.
+        self.start = if windows > 16 {
+            now
+        } else {
+            self.start + self.rule.window * windows as u32
+        };
     }
 
-    /// A failure of `event`.
-    pub(crate) fn failure(
+    /// The entry of handler `func`: made on first sight while there is room ([`MAX_EVENTS`]
+    /// handlers, names of at most 256 bytes).
+    #[inline]
+    pub(crate) fn slot(&mut self, func: &[u8], now: Instant) -> Option<u32> {
+        match self.index.get(func) {
+            Some(&i) => Some(i),
+            None => self.add(func, now),
+        }
+    }
+
+    #[cold]
+    fn add(&mut self, func: &[u8], now: Instant) -> Option<u32> {
+        if self.entries.len() >= MAX_EVENTS || func.len() > 256 {
+            return None;
+        }
+        self.roll(now);
+        let i = self.entries.len() as u32;
+        // Seen in the first tenth of a window: the window counts as a full one.
+        let partial = now.saturating_duration_since(self.start) > self.rule.window / 10;
+        self.entries.push(Entry {
+            event: Box::default(),
+            calls: 0,
+            failures: 0,
+            base_calls: 0.0,
+            base_failures: 0.0,
+            windows: 0,
+            partial,
+            first_failure: now,
+            alerted: None,
+        });
+        self.index.insert(func.into(), i);
+        Some(i)
+    }
+
+    /// A call of the handler in `slot`; `failed` holds the event of a failed call.
+    #[inline]
+    pub(crate) fn call(
         &mut self,
-        event: &[u8],
+        slot: u32,
+        failed: Option<&[u8]>,
         now: Instant,
         wall: Wall,
         out: &mut Vec<Output>,
     ) {
-        self.roll(now);
-        if !self.events.contains_key(event) {
-            if self.events.len() >= MAX_EVENTS || event.len() > 256 {
-                return;
-            }
-            self.events.insert(
-                event.into(),
-                EventFailures {
-                    count: 0,
-                    baseline: None,
-                    first_seen: now,
-                    alerted: None,
-                },
-            );
+        if now.saturating_duration_since(self.start) >= self.rule.window {
+            self.roll(now);
         }
-        let Some(e) = self.events.get_mut(event) else {
+        let rule = self.rule;
+        let Some(e) = self.entries.get_mut(slot as usize) else {
             return;
         };
-        if e.count == 0 {
-            e.first_seen = now;
+        e.calls += 1;
+        let Some(event) = failed else {
+            return;
+        };
+        if *e.event != *event && event.len() <= 256 {
+            e.event = event.into();
         }
-        e.count += 1;
-        let base = e.baseline.unwrap_or(0.0);
+        if e.failures == 0 {
+            e.first_failure = now;
+        }
+        e.failures += 1;
+        if e.windows < rule.warmup || e.failures < rule.min_failures {
+            return;
+        }
+        let successes = (e.calls - e.failures) as f64;
+        let base_successes = e.base_calls - e.base_failures;
+        // A surge of traffic raises failures and successes alike; a spike raises failures
+        // per success (the odds of failing) as well. A handler with no successes in its
+        // baseline is judged by counts alone.
+        let odds_up = base_successes <= 0.0
+            || e.failures as f64 * base_successes > rule.rate_factor * e.base_failures * successes;
         let cooled = e
             .alerted
             .is_none_or(|t| now.saturating_duration_since(t) >= self.cooldown);
-        if e.count >= self.rule.min_failures && e.count as f64 > self.rule.factor * base && cooled {
+        if e.failures as f64 > rule.factor * e.base_failures && odds_up && cooled {
             e.alerted = Some(now);
-            let mut a = Alert::new("failure_spike", "seclog.alert", "event", event);
-            a.count = e.count;
-            a.window = self.rule.window;
-            a.first_seen = wall.at(e.first_seen);
-            a.baseline = Some(base);
+            let mut a = Alert::new("failure_spike", "seclog.alert", "event", &e.event, wall.at(now));
+            a.count = e.failures;
+            a.window = rule.window;
+            a.first_seen = wall.at(e.first_failure);
+            a.baseline = Some(e.base_failures);
+            a.calls = Some(e.calls);
+            a.rate = Some(e.failures as f64 / e.calls as f64);
+            a.baseline_rate = Some(if e.base_calls > 0.0 {
+                e.base_failures / e.base_calls
+            } else {
+                0.0
+            });
             out.push(Output::Alert(a));
         }
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        hash_map_bytes(
-            self.events.capacity(),
-            size_of::<(Box<[u8]>, EventFailures)>(),
-        ) + self.events.keys().map(|k| k.len()).sum::<usize>()
+        hash_map_bytes(self.index.capacity(), size_of::<(Box<[u8]>, u32)>())
+            + self.entries.capacity() * size_of::<Entry>()
+            + self.index.keys().map(|k| k.len()).sum::<usize>()
+            + self.entries.iter().map(|e| e.event.len()).sum::<usize>()
     }
 }
 
-/// The most a [`Spike`] holds: [`MAX_EVENTS`] events, names of at most 256 bytes.
+/// The most a [`Spike`] holds: [`MAX_EVENTS`] handlers, names of at most 256 bytes.
 pub(crate) fn spike_cap_bytes() -> usize {
-    hash_map_bytes(MAX_EVENTS, size_of::<(Box<[u8]>, EventFailures)>()) + MAX_EVENTS * 256
+    hash_map_bytes(MAX_EVENTS, size_of::<(Box<[u8]>, u32)>())
+        + MAX_EVENTS.next_power_of_two() * size_of::<Entry>()
+        + MAX_EVENTS * 2 * 256
 }

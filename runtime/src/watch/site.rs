@@ -3,10 +3,13 @@
 //! so an ordinary handler's record costs a lookup and a histogram update, and its bytes are
 //! never read.
 
+use std::time::Instant;
+
 use crate::record::encoder::escaped;
 use crate::record::{Callsite, Outcome, facts};
 
 use super::perf::{Perf, Slot};
+use super::rules::Spike;
 
 /// Call sites remembered at most: a program has a fixed number, so this is never reached in
 /// practice; past it, records are read from their bytes instead.
@@ -45,8 +48,10 @@ pub(crate) struct Site {
     pub(crate) kinds: [Kind; 4],
     /// Its latency histogram; none for an `event!` call site.
     pub(crate) perf: Option<Slot>,
-    /// The event of a failed call, JSON-escaped as in the record (the failure spike's key).
+    /// The event of a failed call, JSON-escaped as in the record (a failure spike's key).
     pub(crate) failure_event: Box<[u8]>,
+    /// Its handler's calls and failures for the failure spike.
+    pub(crate) spike: Option<u32>,
     /// Whether its calls count usage (the name and units are read from the record).
     pub(crate) usage: bool,
     /// The budget, when it has one.
@@ -80,17 +85,29 @@ impl Sites {
     /// The call site numbered `id`, learnt on first sight; `None` when it cannot be
     /// remembered (the record is then read from its bytes).
     #[inline]
-    pub(crate) fn get(&mut self, id: u16, perf: &mut Perf) -> Option<&Site> {
+    pub(crate) fn get(
+        &mut self,
+        id: u16,
+        perf: &mut Perf,
+        spike: Option<&mut Spike>,
+        now: Instant,
+    ) -> Option<&Site> {
         let id = usize::from(id);
         match self.index.get(id) {
             Some(&UNKNOWN) => None,
             Some(&i) if i != 0 => self.sites.get(usize::from(i) - 1),
-            _ => self.learn(id, perf),
+            _ => self.learn(id, perf, spike, now),
         }
     }
 
     #[cold]
-    fn learn(&mut self, id: usize, perf: &mut Perf) -> Option<&Site> {
+    fn learn(
+        &mut self,
+        id: usize,
+        perf: &mut Perf,
+        spike: Option<&mut Spike>,
+        now: Instant,
+    ) -> Option<&Site> {
         if id == 0 || self.sites.len() >= MAX_SITES {
             return None;
         }
@@ -98,7 +115,7 @@ impl Sites {
             self.index.resize(id + 1, 0);
         }
         let callsite = facts::callsite(u16::try_from(id).ok()?);
-        let Some(site) = callsite.and_then(|c| learn(c, perf)) else {
+        let Some(site) = callsite.and_then(|c| learn(c, perf, spike, now)) else {
             self.index[id] = UNKNOWN;
             return None;
         };
@@ -125,18 +142,25 @@ pub(crate) fn cap_bytes() -> usize {
     (usize::from(u16::MAX) + 1) * size_of::<u16>() + MAX_SITES * (size_of::<Site>() + MAX_NAME)
 }
 
-fn learn(callsite: &'static Callsite, perf: &mut Perf) -> Option<Site> {
+fn learn(
+    callsite: &'static Callsite,
+    perf: &mut Perf,
+    spike: Option<&mut Spike>,
+    now: Instant,
+) -> Option<Site> {
     let meta = callsite.meta();
     let kinds = meta.events.map(|e| Kind::of(e.as_bytes()));
     let failure_event = escaped(meta.events[Outcome::Failure as usize]);
     if failure_event.len() > MAX_NAME {
         return None;
     }
-    let perf = (!callsite.is_event_site()).then(|| perf.slot(&escaped(meta.fn_path)));
+    let func = escaped(meta.fn_path);
+    let perf = (!callsite.is_event_site()).then(|| perf.slot(&func));
     Some(Site {
         kinds,
         perf,
         failure_event: failure_event.into_boxed_slice(),
+        spike: spike.and_then(|s| s.slot(&func, now)),
         usage: !callsite.usage().is_empty(),
         budget_ns: (callsite.budget_ns() != 0).then_some(callsite.budget_ns()),
     })
@@ -160,7 +184,7 @@ mod tests {
 
     #[test]
     fn learns_each_site_once_up_to_its_cap() {
-        let mut perf = Perf::new();
+        let mut perf = Perf::new(std::time::SystemTime::now());
         let mut sites = Sites::default();
         let login = callsite(
             "x::login",
@@ -171,7 +195,7 @@ mod tests {
                 "authn_login_fail",
             ],
         );
-        let s = sites.get(login.id(), &mut perf).unwrap();
+        let s = sites.get(login.id(), &mut perf, None, Instant::now()).unwrap();
         assert_eq!(
             s.kinds,
             [Kind::LoginOk, Kind::LoginFail, Kind::Own, Kind::LoginFail]
@@ -180,17 +204,17 @@ mod tests {
         assert!(s.perf.is_some() && !s.usage && s.budget_ns.is_none());
         assert!(s.needs_who(Outcome::Failure, true) && !s.needs_who(Outcome::Failure, false));
         // Unnumbered, and past the cap: read from the bytes instead.
-        assert!(sites.get(0, &mut perf).is_none());
+        assert!(sites.get(0, &mut perf, None, Instant::now()).is_none());
         let many: Vec<u16> = (0..MAX_SITES + 10)
             .map(|i| callsite(Box::leak(format!("x::f{i}").into_boxed_str()), ["e"; 4]).id())
             .collect();
         let known = many
             .iter()
-            .filter(|&&id| sites.get(id, &mut perf).is_some())
+            .filter(|&&id| sites.get(id, &mut perf, None, Instant::now()).is_some())
             .count();
         assert_eq!(known, MAX_SITES - 1);
         assert!(sites.memory_bytes() <= cap_bytes());
         // A site once learnt is found again.
-        assert!(sites.get(login.id(), &mut perf).is_some());
+        assert!(sites.get(login.id(), &mut perf, None, Instant::now()).is_some());
     }
 }

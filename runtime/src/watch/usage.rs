@@ -157,7 +157,13 @@ pub(crate) fn count(
         && !e.alerted
     {
         e.alerted = true;
-        let mut a = Alert::new("quota", "excess_rate_limit_exceeded", "user", user);
+        let mut a = Alert::new(
+            "quota",
+            "excess_rate_limit_exceeded",
+            "user",
+            user,
+            wall.at(now),
+        );
         a.count = e.window_units;
         a.window = window;
         a.first_seen = e.window_first;
