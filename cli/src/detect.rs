@@ -143,9 +143,14 @@ struct Pending {
 impl Run {
     /// Merges `readers` by `ts`: always reads the input that is furthest behind, and hands a
     /// held record on once every input has read past it (or the buffer is full).
-    fn merge(&mut self, readers: &mut [Reader], on_alert: &mut impl FnMut(&Alert)) -> io::Result<()> {
-        let mut behind: BinaryHeap<Reverse<(Nanos, usize)>> =
-            (0..readers.len()).map(|i| Reverse((Nanos::MIN, i))).collect();
+    fn merge(
+        &mut self,
+        readers: &mut [Reader],
+        on_alert: &mut impl FnMut(&Alert),
+    ) -> io::Result<()> {
+        let mut behind: BinaryHeap<Reverse<(Nanos, usize)>> = (0..readers.len())
+            .map(|i| Reverse((Nanos::MIN, i)))
+            .collect();
         let mut pending: BinaryHeap<Reverse<Pending>> = BinaryHeap::new();
         let mut held_bytes = 0usize;
         loop {
@@ -157,7 +162,9 @@ impl Run {
                 if !(full || passed) {
                     break;
                 }
-                let Some(Reverse(p)) = pending.pop() else { break };
+                let Some(Reverse(p)) = pending.pop() else {
+                    break;
+                };
                 held_bytes -= p.record.len();
                 self.watch(&p.record, p.ts, on_alert);
             }
@@ -290,11 +297,7 @@ impl<W: io::Write> Table<W> {
 pub fn summary_line(s: &Summary) -> String {
     let bound = if s.distinct_capped { "at least " } else { "" };
     let span = match s.span {
-        Some((a, b)) => format!(
-            ", {} to {}",
-            crate::time::format(a),
-            crate::time::format(b)
-        ),
+        Some((a, b)) => format!(", {} to {}", crate::time::format(a), crate::time::format(b)),
         None => String::new(),
     };
     let mut extra = Vec::new();

@@ -429,7 +429,7 @@ pub(crate) struct UsageSummary {
 /// What the watcher has to write.
 #[derive(Clone, Debug)]
 pub(crate) enum Output {
-    Alert(Alert),
+    Alert(Box<Alert>),
     Perf(PerfSummary),
     Usage(UsageSummary),
 }
@@ -549,7 +549,10 @@ impl Watcher {
     /// Watches one record from its facts; `line` is its bytes (with the final newline).
     #[inline]
     fn observe_facts(&mut self, f: &Facts, line: &[u8], now: Instant) {
-        let Some(site) = self.sites.get(f.site, &mut self.perf, self.spike.as_mut(), now) else {
+        let Some(site) = self
+            .sites
+            .get(f.site, &mut self.perf, self.spike.as_mut(), now)
+        else {
             return self.observe(line.strip_suffix(b"\n").unwrap_or(line), now);
         };
         let kind = site.kinds[f.outcome as usize];
@@ -686,7 +689,7 @@ impl Watcher {
         self.out
             .drain(..)
             .filter_map(|o| match o {
-                Output::Alert(a) => Some(a),
+                Output::Alert(a) => Some(*a),
                 _ => None,
             })
             .collect()

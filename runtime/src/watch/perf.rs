@@ -181,7 +181,7 @@ impl Perf {
                             a.p95_ns = Some(p95);
                             a.baseline_p95_ns = Some(base.round() as u64);
                             a.calls = Some(slow);
-                            out.push(Output::Alert(a));
+                            out.push(Output::Alert(Box::new(a)));
                         }
                         h.baseline_p95 = Some(base + BASELINE_ALPHA * (p95 as f64 - base));
                     }

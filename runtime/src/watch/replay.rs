@@ -134,7 +134,7 @@ impl Replay {
             return;
         }
         alerts.extend(watcher.out.drain(..).filter_map(|o| match o {
-            Output::Alert(a) => Some(a),
+            Output::Alert(a) => Some(*a),
             _ => None,
         }));
     }

@@ -163,7 +163,7 @@ impl Auth {
                     a.count = n;
                     a.window = window;
                     a.first_seen = wall.at(first.unwrap_or(now));
-                    out.push(Output::Alert(a));
+                    out.push(Output::Alert(Box::new(a)));
                 }
             }
         }
@@ -186,14 +186,19 @@ impl Auth {
                 if let Some(s) = ips.cur.get_mut(h) {
                     s.alerted = Some(now);
                 }
-                let mut a =
-                    Alert::new("credential_stuffing", "seclog.alert", "ip", ip, wall.at(now));
+                let mut a = Alert::new(
+                    "credential_stuffing",
+                    "seclog.alert",
+                    "ip",
+                    ip,
+                    wall.at(now),
+                );
                 a.count = users_n;
                 a.window = window;
                 a.first_seen = wall.at(first.unwrap_or(now));
                 a.failures = Some(failures);
                 a.unknown_users = Some(unknown_n);
-                out.push(Output::Alert(a));
+                out.push(Output::Alert(Box::new(a)));
             }
         }
     }
@@ -218,7 +223,7 @@ impl Auth {
             a.count = n;
             a.window = users.window;
             a.first_seen = wall.at(first.unwrap_or(now));
-            out.push(Output::Alert(a));
+            out.push(Output::Alert(Box::new(a)));
         }
         for s in [&mut users.cur, &mut users.prev] {
             if let Some(s) = s.get_mut(h) {
@@ -398,7 +403,13 @@ impl Spike {
             .is_none_or(|t| now.saturating_duration_since(t) >= self.cooldown);
         if e.failures as f64 > rule.factor * e.base_failures && odds_up && cooled {
             e.alerted = Some(now);
-            let mut a = Alert::new("failure_spike", "seclog.alert", "event", &e.event, wall.at(now));
+            let mut a = Alert::new(
+                "failure_spike",
+                "seclog.alert",
+                "event",
+                &e.event,
+                wall.at(now),
+            );
             a.count = e.failures;
             a.window = rule.window;
             a.first_seen = wall.at(e.first_failure);
@@ -410,7 +421,7 @@ impl Spike {
             } else {
                 0.0
             });
-            out.push(Output::Alert(a));
+            out.push(Output::Alert(Box::new(a)));
         }
     }
 

@@ -195,7 +195,9 @@ mod tests {
                 "authn_login_fail",
             ],
         );
-        let s = sites.get(login.id(), &mut perf, None, Instant::now()).unwrap();
+        let s = sites
+            .get(login.id(), &mut perf, None, Instant::now())
+            .unwrap();
         assert_eq!(
             s.kinds,
             [Kind::LoginOk, Kind::LoginFail, Kind::Own, Kind::LoginFail]
@@ -215,6 +217,10 @@ mod tests {
         assert_eq!(known, MAX_SITES - 1);
         assert!(sites.memory_bytes() <= cap_bytes());
         // A site once learnt is found again.
-        assert!(sites.get(login.id(), &mut perf, None, Instant::now()).is_some());
+        assert!(
+            sites
+                .get(login.id(), &mut perf, None, Instant::now())
+                .is_some()
+        );
     }
 }

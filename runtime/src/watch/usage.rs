@@ -170,7 +170,7 @@ pub(crate) fn count(
         a.usage = Some(e.usage.to_string());
         a.tenant = Some(e.tenant.to_string());
         a.limit = Some(q.units);
-        out.push(Output::Alert(a));
+        out.push(Output::Alert(Box::new(a)));
     }
 }
 
