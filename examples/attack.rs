@@ -66,6 +66,9 @@ fn try_login(users: &Users, ip: &str, user: &str, password: &str) {
 fn main() {
     let _guard = seclog::builder()
         .service("shop", "1.0.0")
+        // SECLOG_OUTPUT, SECLOG_FORMAT, ... still apply: `SECLOG_FORMAT=ocsf` writes OCSF.
+        .with_env()
+        .expect("a valid SECLOG_* environment")
         .rules(
             Rules::default()
                 .quota("reports.export", 5_000, Duration::from_secs(3600))

@@ -15,7 +15,7 @@ impl Builder {
     /// | `SECLOG_SERVICE` | service name under `where` |
     /// | `SECLOG_SERVICE_VERSION` | service version under `where` |
     /// | `SECLOG_OUTPUT` | `stdout` (default), `stderr`, `none`, `file:<dir>` for tamper-evident files ([`sink::File`]), or a syslog collector: `syslog+tcp://HOST:PORT`, `syslog+udp://HOST:PORT` or `syslog+unix:PATH` (feature `syslog`; see `sink::syslog`); replaces the sinks added so far |
-    /// | `SECLOG_FORMAT` | `json` (default) or `ecs`: the format of the `SECLOG_OUTPUT` sink, or of the default stdout sink (sinks added in code keep theirs) |
+    /// | `SECLOG_FORMAT` | `json` (default), `ecs` or `ocsf` ([`Format::Ocsf`](crate::Format::Ocsf)): the format of the `SECLOG_OUTPUT` sink, or of the default stdout sink (sinks added in code keep theirs) |
     /// | `SECLOG_LEVEL` | the lowest level recorded: `trace` (default), `debug`, `info`, `warn`, `error`, `critical`, or `off` (mandatory events only) |
     /// | `SECLOG_SEAL_TO` | seal every record into this process's chain, its key encrypted to this verifier public key (`seclog-verifier-x25519:...`, as `seclog keygen --verifier` prints it): see [`Builder::seal`] |
     /// | `SECLOG_KEY_FILE` | seal with a symmetric key instead: a file holding it, 64 hex digits (`seclog keygen`); one of the two is needed for `file:<dir>` |
@@ -43,7 +43,7 @@ impl Builder {
         }
         if let Some(v) = get("SECLOG_FORMAT") {
             self.default_format = v.parse().map_err(|_: String| {
-                InitError::invalid("SECLOG_FORMAT", v.clone(), "expected json or ecs")
+                InitError::invalid("SECLOG_FORMAT", v.clone(), "expected json, ecs or ocsf")
             })?;
         }
         if let Some(v) = get("SECLOG_LEVEL") {
@@ -250,8 +250,12 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "SECLOG_FORMAT=\"xml\" is not valid: expected json or ecs"
+            "SECLOG_FORMAT=\"xml\" is not valid: expected json, ecs or ocsf"
         );
+        let b = builder()
+            .with_lookup(env(&[("SECLOG_FORMAT", "ocsf")]))
+            .unwrap();
+        assert_eq!(b.default_format, Format::Ocsf);
     }
 
     #[test]
