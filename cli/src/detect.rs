@@ -77,6 +77,8 @@ pub struct Summary {
     pub future: u64,
     /// Distinct `where.host` values (a lower bound past [`MAX_DISTINCT`]).
     pub hosts: usize,
+    /// Distinct processes: `where.host` and `where.pid` (a lower bound past [`MAX_DISTINCT`]).
+    pub processes: usize,
     /// Distinct sealed chains (a lower bound past [`MAX_DISTINCT`]).
     pub chains: usize,
     /// Whether `hosts` or `chains` reached [`MAX_DISTINCT`].
@@ -102,6 +104,7 @@ pub fn detect(
             ..Summary::default()
         },
         hosts: HashSet::default(),
+        processes: HashSet::default(),
         chains: HashSet::default(),
         future_after: to_nanos(SystemTime::now() + options.future_slack),
         order: 0,
@@ -119,6 +122,7 @@ pub fn detect(
     run.summary.not_records += run.replay.skipped();
     run.summary.records -= run.replay.skipped().min(run.summary.records);
     run.summary.hosts = run.hosts.len();
+    run.summary.processes = run.processes.len();
     run.summary.chains = run.chains.len();
     Ok(run.summary)
 }
@@ -127,6 +131,7 @@ struct Run {
     replay: Replay,
     summary: Summary,
     hosts: HashSet<Box<[u8]>, foldhash::fast::RandomState>,
+    processes: HashSet<Box<[u8]>, foldhash::fast::RandomState>,
     chains: HashSet<Box<[u8]>, foldhash::fast::RandomState>,
     future_after: Nanos,
     order: u64,
@@ -228,8 +233,13 @@ impl Run {
             None => (ts, ts),
             Some((a, b)) => (a.min(ts), b.max(ts)),
         });
-        if let Some(host) = host_of(record) {
+        if let Some((host, process)) = host_of(record) {
             count_distinct(&mut self.hosts, host, &mut self.summary.distinct_capped);
+            count_distinct(
+                &mut self.processes,
+                process,
+                &mut self.summary.distinct_capped,
+            );
         }
         if let Some(chain) = chain_of(record) {
             count_distinct(&mut self.chains, chain, &mut self.summary.distinct_capped);
@@ -320,12 +330,14 @@ pub fn summary_line(s: &Summary) -> String {
         format!(" ({})", extra.join("; "))
     };
     format!(
-        "{} alert{} in {} records from {bound}{} host{}, {bound}{} chain{}, {} input{}{span}{extra}.",
+        "{} alert{} in {} records from {bound}{} host{}, {bound}{} process{}, {bound}{} chain{}, {} input{}{span}{extra}.",
         s.alerts,
         if s.alerts == 1 { "" } else { "s" },
         s.records,
         s.hosts,
         if s.hosts == 1 { "" } else { "s" },
+        s.processes,
+        if s.processes == 1 { "" } else { "es" },
         s.chains,
         if s.chains == 1 { "" } else { "s" },
         s.inputs,
@@ -348,12 +360,29 @@ fn count_distinct(
     set.insert(value.into());
 }
 
-/// `where.host`: the first `"host":"` of a record is its `where`'s (nothing before `where`
-/// has such a key, and a value cannot hold an unescaped quote).
-fn host_of(record: &[u8]) -> Option<&[u8]> {
+/// `where.host`, and the host with `where.pid` after it: the first `"host":"` of a record is
+/// its `where`'s (nothing before `where` has such a key, and a value cannot hold an unescaped
+/// quote), and `"pid":N` follows it.
+fn host_of(record: &[u8]) -> Option<(&[u8], &[u8])> {
     let at = memmem::find(record, b"\"host\":\"")? + 8;
     let len = memchr::memchr(b'"', record.get(at..)?)?;
-    (len <= 256).then(|| &record[at..at + len])
+    if len > 256 {
+        return None;
+    }
+    let host = &record[at..at + len];
+    let rest = &record[at + len..];
+    let process = match rest.strip_prefix(b"\",\"pid\":") {
+        Some(pid) => {
+            let digits = pid
+                .iter()
+                .take(20)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            &record[at..at + len + 8 + digits]
+        }
+        None => host,
+    };
+    Some((host, process))
 }
 
 /// The chain id of a sealed record: `,"chain":"<hex>","mac":"<64 hex>"}` at its end.

@@ -38,14 +38,14 @@
 //! |---|---|---|
 //! | [`brute_force(10, 5 min)`](Rules::brute_force) | `authn_login_fail` of one user | `authn_login_fail_max`, key `user` |
 //! | [`credential_stuffing(20, 10 min)`](Rules::credential_stuffing) | one `who.ip` failing logins for many distinct users (or for half as many users that do not exist) | `seclog.alert` `rule: credential_stuffing`, key `ip` |
-//! | [`success_after_fail(1)`](Rules::success_after_fail) | `authn_login_success` of a user with failures in the brute-force window | `authn_login_successafterfail`, key `user` |
-//! | [`failure_spike(5.0, 5 min)`](Rules::failure_spike), at least 50 failures | an event's failures in a window against its own baseline | `seclog.alert` `rule: failure_spike`, key `event` |
-//! | [`perf_drift(3.0)`](Rules::perf_drift), at least 20 calls | a handler's p95 in a summary interval against its baseline p95 | `seclog.alert` `rule: perf_drift`, key `fn` |
+//! | [`success_after_fail(3)`](Rules::success_after_fail) | `authn_login_success` of a user with 3 failures in the brute-force window | `authn_login_successafterfail`, key `user` |
+//! | [`failure_spike(5.0, 5 min)`](Rules::failure_spike), at least 50 failures, [2 × the odds](Rules::failure_spike_rate) | a handler's failures in a window against its own established baseline | `seclog.alert` `rule: failure_spike`, key `event` |
+//! | [`perf_drift(3.0)`](Rules::perf_drift), at least 20 calls, 3 of them slow | a handler's p95 in a summary interval against its established baseline p95 | `seclog.alert` `rule: perf_drift`, key `fn` |
 //! | [`quota(usage, units, window)`](Rules::quota) (none by default) | a caller's units of a usage in a window | `excess_rate_limit_exceeded`, key `user` (with `tenant`, `usage`, `limit`) |
 //!
-//! Alert records carry, under `fields`: `rule`, the key, `count`, `window_s`, `first_seen`
-//! (and `failures`, `unknown_users`, `baseline`, `p95_ns`, `baseline_p95_ns`, `limit` where
-//! they apply). An alert fires once per key per cool-down: the rule's window, or
+//! Alert records carry, under `fields`: `rule`, the key, `count`, `window_s`, `first_seen`,
+//! `last_seen` (and `calls`, `failures`, `unknown_users`, `baseline`, `rate`,
+//! `baseline_rate`, `p95_ns`, `baseline_p95_ns`, `limit` where they apply). An alert fires once per key per cool-down: the rule's window, or
 //! [`Rules::cooldown`] when longer.
 //!
 //! The login user is `who.user`, else the attempted name recorded by
@@ -54,11 +54,24 @@
 //! one whose record has `"unknown_user":true` (see
 //! [`events::authn_login_fail_unknown_user`](crate::events::authn_login_fail_unknown_user)).
 //!
-//! Counts run over sliding windows: the current window plus the previous one weighted by how
-//! much of it still overlaps. Failure baselines are an EWMA (weight 0.3) of earlier windows'
-//! failure counts (0 before the first window ends, so at start-up `min_failures` alone
-//! decides); a handler's baseline p95 is its first interval with enough calls, then an EWMA
-//! (weight 0.1) of later ones, so a lasting change alerts a few times and then becomes normal.
+//! Login counts run over sliding windows: the current window plus the previous one weighted
+//! by how much of it still overlaps.
+//!
+//! Failure spikes are judged per handler (`where.fn`) in tumbling windows, against a baseline
+//! that is an EWMA (weight 0.3) of earlier full windows' calls and failures. A baseline is
+//! established after [two full windows](Rules::baseline_windows) (a handler first called late
+//! in a window skips that window): until then nothing is compared, so a process that has just
+//! started — a Lambda cold start, a container restart — never alerts on its ordinary
+//! failures. A spike needs all of: `min_failures`, more than `factor` × the baseline's
+//! failures, and more than [`failure_spike_rate`](Rules::failure_spike_rate) × the
+//! baseline's failures per success, so that a surge of traffic whose failures grow with it is
+//! not a spike. A handler's baseline p95 is its first interval with enough calls, then an
+//! EWMA (weight 0.1) of later ones, so a lasting change alerts a few times and then becomes
+//! normal; it is compared after two such intervals, and only when at least three calls are
+//! over the threshold (one slow call, a cold start's first, is not a drift).
+//!
+//! [`Replay`] runs the same rules over records read back, on the records' own clock: this is
+//! what `seclog detect` does with a fleet's merged records.
 //!
 //! # Summaries
 //!
@@ -593,7 +606,11 @@ impl Watcher {
     #[inline]
     pub fn observe(&mut self, line: &[u8], now: Instant) {
         let Some(l) = parse::parse(line) else {
-            self.skipped += 1;
+            // seclog's own records (a chain's start, say) have another layout, and no rule
+            // reads them.
+            if !parse::event(line).is_some_and(|(e, _)| Kind::of(e) == Kind::Own) {
+                self.skipped += 1;
+            }
             return;
         };
         let kind = Kind::of(l.event);

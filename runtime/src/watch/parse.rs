@@ -136,9 +136,9 @@ fn known(line: &[u8], at: usize, len_of: impl Fn(u8) -> usize) -> Option<usize> 
     }
 }
 
-/// Extracts the watched fields of one record line, or `None` if its layout is not a
-/// seclog JSON record's.
-pub(crate) fn parse(line: &[u8]) -> Option<Line<'_>> {
+/// The event of a record line (its first fields are fixed for every record, seclog's own
+/// too), and the position after it.
+pub(crate) fn event(line: &[u8]) -> Option<(&[u8], usize)> {
     let at = expect(line, 0, b"{\"ts\":\"")?;
     // `ts` has a fixed length (`2026-11-22T12:00:00.000000123Z`): skip it when it does.
     let at = match line.get(at + 30..at + 32) {
@@ -148,7 +148,13 @@ pub(crate) fn parse(line: &[u8]) -> Option<Line<'_>> {
     let at = expect(line, at, b",\"seq\":")?;
     let (_, at) = number(line, at)?;
     let at = expect(line, at, b",\"event\":\"")?;
-    let (event, at) = string(line, at)?;
+    string(line, at)
+}
+
+/// Extracts the watched fields of one record line, or `None` if its layout is not a
+/// seclog JSON record's.
+pub(crate) fn parse(line: &[u8]) -> Option<Line<'_>> {
+    let (event, at) = event(line)?;
     let at = expect(line, at, b",\"level\":\"")?;
     // TRACE DEBUG INFO WARN ERROR CRITICAL
     let at = known(line, at, |b| match b {
