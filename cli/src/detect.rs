@@ -7,10 +7,12 @@
 //! CloudWatch Logs JSON exports.
 //!
 //! Memory is bounded whatever the input: the rules' state is the watcher's (fixed at
-//! construction or capped), lines are cut at [`MAX_LINE`], at most [`MAX_OPEN`] inputs are
-//! merged at once, records are held back [`REORDER_LAG`] behind the inputs to mend their
-//! order, the reorder buffer holds at most [`REORDER_RECORDS`] records and
-//! [`REORDER_BYTES`], and hosts and chains are counted exactly up to [`MAX_DISTINCT`] each.
+//! construction or capped); lines are cut at [`MAX_LINE`] (an input's buffer grows to it only
+//! for such lines); at most [`MAX_OPEN`] inputs are merged at once; records are held back
+//! [`REORDER_LAG`] behind the inputs to mend their order, in a buffer of at most
+//! [`REORDER_RECORDS`] records and [`REORDER_BYTES`]; hosts, processes and chains are counted
+//! exactly up to [`MAX_DISTINCT`] each. A CloudWatch export is one JSON document and is read
+//! whole.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -38,8 +40,8 @@ pub const MAX_DISTINCT: usize = 1 << 16;
 /// How far behind the inputs a record is held: records shuffled by this much (a collector's
 /// batches, CloudWatch's delivery) are put back in order.
 pub const REORDER_LAG: Duration = Duration::from_secs(10);
-/// Read size of a streamed input.
-const BLOCK: usize = 256 << 10;
+/// The first buffer of a streamed input; it doubles, up to [`MAX_LINE`], for longer lines.
+const BLOCK: usize = 64 << 10;
 
 /// How `detect` runs.
 #[derive(Debug, Clone)]
@@ -431,7 +433,7 @@ impl Reader {
                 io::Error::new(e.kind(), format!("cannot open {}: {e}", p.display()))
             })?),
         };
-        let mut buf = vec![0u8; BLOCK.max(MAX_LINE)];
+        let mut buf = vec![0u8; BLOCK];
         let mut end = 0;
         // Enough of the start to tell a CloudWatch export from lines.
         while end < 4096 {
@@ -537,6 +539,9 @@ impl Reader {
                         buf.copy_within(*start..*end, 0);
                         *end -= *start;
                         *start = 0;
+                    } else if buf.len() < MAX_LINE {
+                        let len = (buf.len() * 2).min(MAX_LINE);
+                        buf.resize(len, 0);
                     } else {
                         // A line longer than the buffer: hand on its start, skip the rest.
                         let line = (0, *end);
