@@ -121,8 +121,6 @@ pub fn detect(
     run.replay.finish();
     run.alerts(&mut on_alert);
     run.summary.late = run.replay.late();
-    run.summary.not_records += run.replay.skipped();
-    run.summary.records -= run.replay.skipped().min(run.summary.records);
     run.summary.hosts = run.hosts.len();
     run.summary.processes = run.processes.len();
     run.summary.chains = run.chains.len();
@@ -160,6 +158,9 @@ impl Run {
             .collect();
         let mut pending: BinaryHeap<Reverse<Pending>> = BinaryHeap::new();
         let mut held_bytes = 0usize;
+        // Each input's previous record's `ts`: an input is as far as the lesser of its last
+        // two records, so that one record stamped far ahead does not hold the rest back.
+        let mut previous = vec![Nanos::MAX; readers.len()];
         loop {
             while let Some(Reverse(top)) = pending.peek() {
                 let full = pending.len() > REORDER_RECORDS || held_bytes > REORDER_BYTES;
@@ -190,7 +191,8 @@ impl Run {
             let mut frontier = frontier;
             match self.read(line, cache) {
                 Some((ts, record)) => {
-                    frontier = ts;
+                    frontier = ts.min(previous[i]);
+                    previous[i] = ts;
                     held_bytes += record.len();
                     self.order += 1;
                     pending.push(Reverse(Pending {
@@ -230,6 +232,12 @@ impl Run {
     }
 
     fn watch(&mut self, record: &[u8], ts: Nanos, on_alert: &mut impl FnMut(&Alert)) {
+        let at = UNIX_EPOCH + Duration::from_nanos(u64::try_from(ts).unwrap_or(0));
+        if !self.replay.observe(record, at) {
+            // Its layout is not a record's (another format, a record cut short).
+            self.summary.not_records += 1;
+            return;
+        }
         self.summary.records += 1;
         self.summary.span = Some(match self.summary.span {
             None => (ts, ts),
@@ -246,8 +254,6 @@ impl Run {
         if let Some(chain) = chain_of(record) {
             count_distinct(&mut self.chains, chain, &mut self.summary.distinct_capped);
         }
-        let at = UNIX_EPOCH + Duration::from_nanos(u64::try_from(ts).unwrap_or(0));
-        self.replay.observe(record, at);
         self.alerts(on_alert);
     }
 
@@ -545,9 +551,9 @@ impl Reader {
                     } else {
                         // A line longer than the buffer: hand on its start, skip the rest.
                         let line = (0, *end);
-                        *skipping = true;
+                        let first = !std::mem::replace(skipping, true);
                         *start = *end;
-                        if line.1 > 0 {
+                        if first && line.1 > 0 {
                             return Ok(Some(line));
                         }
                     }

@@ -257,7 +257,7 @@ fn unknown() -> Value {
 
 /// A finding's `uid`: the first 128 bits of SHA-256, in hex, over the rule, the alert's key
 /// (and the tenant and usage of a quota) and `first_seen` — the same alert written twice
-/// (by the process and by `seclog detect` over its records) has the same uid.
+/// (a copy, a sink's retry) has the same uid.
 fn finding_uid(fields: &Map<String, Value>) -> String {
     let mut parts = Vec::new();
     for k in [

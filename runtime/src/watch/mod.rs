@@ -566,7 +566,8 @@ impl Watcher {
             .sites
             .get(f.site, &mut self.perf, self.spike.as_mut(), now)
         else {
-            return self.observe(line.strip_suffix(b"\n").unwrap_or(line), now);
+            self.observe(line.strip_suffix(b"\n").unwrap_or(line), now);
+            return;
         };
         let kind = site.kinds[f.outcome as usize];
         if kind == Kind::Own {
@@ -602,20 +603,22 @@ impl Watcher {
         }
     }
 
-    /// Watches one record line, read from its bytes.
+    /// Watches one record line, read from its bytes. Returns whether it was a record (its
+    /// layout a seclog JSON record's); a line that is not is counted as skipped.
     #[inline]
-    pub fn observe(&mut self, line: &[u8], now: Instant) {
+    pub fn observe(&mut self, line: &[u8], now: Instant) -> bool {
         let Some(l) = parse::parse(line) else {
             // seclog's own records (a chain's start, say) have another layout, and no rule
             // reads them.
-            if !parse::event(line).is_some_and(|(e, _)| Kind::of(e) == Kind::Own) {
-                self.skipped += 1;
+            if parse::event(line).is_some_and(|(e, _)| Kind::of(e) == Kind::Own) {
+                return true;
             }
-            return;
+            self.skipped += 1;
+            return false;
         };
         let kind = Kind::of(l.event);
         if kind == Kind::Own {
-            return;
+            return true;
         }
         self.perf.record(l.func, l.duration_ns, l.budget);
         if let Some(spike) = &mut self.spike
@@ -628,6 +631,7 @@ impl Watcher {
         if l.usage.is_some() || auth {
             self.by_caller(kind, l.usage, &l, now);
         }
+        true
     }
 
     /// The rules keyed by the caller: usage and quotas, and the login rules.

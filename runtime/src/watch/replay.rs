@@ -59,34 +59,33 @@ impl Replay {
         self
     }
 
-    /// Watches one record (its JSON, from `{` to `}`) at `ts`.
-    pub fn observe(&mut self, record: &[u8], ts: SystemTime) {
+    /// Watches one record (its JSON, from `{` to `}`) at `ts`. Returns whether it was a
+    /// record; a line whose layout is not a seclog JSON record's is counted as
+    /// [`skipped`](Self::skipped) and moves neither the clock nor the count of late records.
+    pub fn observe(&mut self, record: &[u8], ts: SystemTime) -> bool {
         let (watcher, wall) = self.watcher.get_or_insert_with(|| {
             let wall = Wall {
                 instant: Instant::now(),
                 system: ts,
             };
-            self.clock = ts;
             let w = Watcher::with_clock(self.rules.clone(), self.interval, Vec::new(), wall);
             (w, wall)
         });
-        if ts >= self.clock {
-            self.clock = ts;
-        } else {
-            self.late += 1;
-        }
-        let since = self
-            .clock
-            .duration_since(wall.system)
-            .unwrap_or(Duration::ZERO);
+        let clock = self.clock.max(ts).max(wall.system);
+        let since = clock.duration_since(wall.system).unwrap_or(Duration::ZERO);
         // Past what an `Instant` can hold (centuries ahead), the clock stops.
         let now = wall
             .instant
             .checked_add(since)
             .unwrap_or_else(|| watcher.next_summary());
         watcher.tick(now);
-        watcher.observe(record, now);
+        let read = watcher.observe(record, now);
+        if read {
+            self.late += u64::from(ts < self.clock);
+            self.clock = clock;
+        }
         Self::keep_alerts(watcher, &mut self.alerts);
+        read
     }
 
     /// Ends the last summary interval at the latest `ts` seen, so that its drift is judged.
