@@ -200,6 +200,12 @@ const PERSONAL: &[(&str, &str, &str)] = &[
     ("phone", r#""phone":"0151 23456789""#, "0151 23456789"),
     ("phone", "reach me at 089 1234567 today", "089 1234567"),
     ("phone", "+86 10 1234 5678", "+86 10 1234 5678"),
+    // The international prefix as `00`.
+    ("phone", "00 44 20 7946 0018", "00 44 20 7946 0018"),
+    ("phone", "call 0049 30 901820", "0049 30 901820"),
+    ("phone", "tel:0033 1 23 45 67 89", "0033 1 23 45 67 89"),
+    ("phone", r#""phone":"00353-1-234-5678""#, "00353-1-234-5678"),
+    ("phone", "reach me at 001 415 555 0132", "001 415 555 0132"),
 ];
 
 /// Numbers and identifiers that look like personal data and are not.
@@ -284,6 +290,11 @@ const LOOK_ALIKES: &[&str] = &[
     "size 1048576 bytes",
     "duration 1234567 ms",
     "1920x1080",
+    // Runs of digits that start with `00`.
+    "order 0012345678",
+    "ref 0000 1234 5678",
+    "serial 000123456789",
+    "batch 0042-0001-0007-0100",
     // Card look-alikes: wrong checksum, no issuer, too short or too long.
     "4111111111111112",
     "1234567890123456",

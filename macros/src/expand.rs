@@ -435,6 +435,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                 #who
                 #(#inputs)*
                 #(#fields)*
+                #inv.begin_body();
             }
             #[allow(clippy::result_large_err)]
             let #ret #annotation = async move #body.await;
@@ -463,6 +464,7 @@ fn expand(opts: &Options, func: ItemFn, bindings: &[Binding], plan: &Plan) -> To
                         #who
                         #(#inputs)*
                         #(#fields)*
+                        #inv.begin_body();
                     }
                     #body
                 },

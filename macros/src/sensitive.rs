@@ -53,7 +53,12 @@ pub struct Finding {
 /// decision (`#[redact]`, `#[skip]`, `#[public]`) and secret types.
 pub fn check(name: &Ident, value: Value<'_>, site: Site) -> Option<syn::Error> {
     let finding = classify(&name.to_string())?;
-    if finding.kind == Kind::Personal && !holds_text(value) {
+    // A flag or a count under such a name is not the datum; but a phone number, a postcode
+    // or a date of birth can be stored as a number, and then it is.
+    if finding.kind == Kind::Personal
+        && !holds_text(value)
+        && !(NUMERIC_DATUM.contains(&finding.term) && holds_integer(value))
+    {
         return None;
     }
     let text = is_string(value);
@@ -195,6 +200,19 @@ const PERSONAL: &[(&[&str], &str, Kind)] = &[
     (&["postal", "code"], "postcode", Kind::Personal),
     (&["zipcode"], "postcode", Kind::Personal),
     (&["zip", "code"], "postcode", Kind::Personal),
+];
+
+/// Personal data that is often held as a number (`phone: u64`, `zip_code: u32`,
+/// `dob: u32` as 19870412): an integer under such a name needs a decision too.
+const NUMERIC_DATUM: &[&str] = &[
+    "phone",
+    "mobile",
+    "msisdn",
+    "postcode",
+    "date_of_birth",
+    "birthdate",
+    "birthday",
+    "dob",
 ];
 
 /// Words before `address` that make it a network or memory address (`ip_address`,
@@ -482,6 +500,63 @@ fn is_non_text_name(ident: &str) -> bool {
             | "SocketAddrV6"
     ) || (ident.starts_with("NonZero") && ident.len() > "NonZero".len())
         || (ident.starts_with("Atomic") && ident != "AtomicPtr")
+}
+
+/// Whether the value is an integer (possibly optional, behind a reference, or in a
+/// collection): the type is one, or the expression an integer literal or a cast to one.
+fn holds_integer(value: Value<'_>) -> bool {
+    fn integer_type(ty: &Type) -> bool {
+        match ty {
+            Type::Reference(r) => integer_type(&r.elem),
+            Type::Paren(p) => integer_type(&p.elem),
+            Type::Group(g) => integer_type(&g.elem),
+            Type::Slice(s) => integer_type(&s.elem),
+            Type::Array(a) => integer_type(&a.elem),
+            Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|seg| {
+                let ident = seg.ident.to_string();
+                let integer = matches!(
+                    ident.as_str(),
+                    "u8" | "u16"
+                        | "u32"
+                        | "u64"
+                        | "u128"
+                        | "usize"
+                        | "i8"
+                        | "i16"
+                        | "i32"
+                        | "i64"
+                        | "i128"
+                        | "isize"
+                ) || (ident.starts_with("NonZero") && ident.len() > "NonZero".len());
+                integer
+                    || match &seg.arguments {
+                        syn::PathArguments::AngleBracketed(args) => {
+                            args.args.iter().any(|a| match a {
+                                syn::GenericArgument::Type(t) => integer_type(t),
+                                _ => false,
+                            })
+                        }
+                        _ => false,
+                    }
+            }),
+            _ => false,
+        }
+    }
+    fn integer_expr(e: &Expr) -> bool {
+        match e {
+            Expr::Lit(l) => matches!(l.lit, syn::Lit::Int(_)),
+            Expr::Cast(c) => integer_type(&c.ty),
+            Expr::Paren(p) => integer_expr(&p.expr),
+            Expr::Group(g) => integer_expr(&g.expr),
+            Expr::Reference(r) => integer_expr(&r.expr),
+            _ => false,
+        }
+    }
+    match value {
+        Value::Type(ty) => integer_type(ty),
+        Value::Expr(e) => integer_expr(e),
+        Value::Unknown => false,
+    }
 }
 
 /// An expression whose value is plainly not text: a number or `bool` literal, a cast to a

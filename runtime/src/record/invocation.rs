@@ -272,7 +272,8 @@ pub struct Invocation {
     buf: Vec<u8>,
     head_len: usize,
     section: Section,
-    start: Instant,
+    /// When the handler's body began ([`Invocation::begin_body`]); none for an event.
+    start: Option<Instant>,
     finished: bool,
     /// Members the ambient context adds to `where` (e.g. `"lambda":{...}`).
     where_extra: Option<Arc<[u8]>>,
@@ -300,13 +301,22 @@ impl Invocation {
             buf,
             head_len,
             section: Section::None,
-            start: Instant::now(),
+            start: None,
             finished: false,
             where_extra: None,
             location: None,
             manifest,
             units: 1,
         }
+    }
+
+    /// Starts the clock of `duration_ns`: called once the caller and the inputs are recorded,
+    /// just before the handler's body runs, so that the duration is the body's alone —
+    /// recording the inputs (and, the first time, seclog's own start-up) is not the
+    /// handler's time.
+    #[inline]
+    pub fn begin_body(&mut self) {
+        self.start = Some(Instant::now());
     }
 
     /// Sets the units of the call site's usage this call counts (`units = ..`).
@@ -482,7 +492,10 @@ impl Invocation {
 
     fn emit(&mut self, outcome: Outcome) {
         self.finished = true;
-        let duration_ns = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        // An event has no body: its duration is 0.
+        let duration_ns = self.start.map_or(0, |s| {
+            u64::try_from(s.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        });
         let callsite = self.callsite;
         let over_budget = callsite.budget_ns != 0 && duration_ns > callsite.budget_ns;
         if !callsite.meta.mandatory

@@ -364,7 +364,7 @@ fn build(p: &str) -> Regex {
 const IBAN: &str = r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?";
 const SSN: &str = r"\d{3}[- ]\d{2}[- ]\d{4}";
 const CARD: &str = r"\d(?:(?: |-{1,2})?\d){12,18}";
-const PHONE: &str = r"(?:\+[1-9]\d{0,3}(?:[ .-]?\(?\d{1,5}\)?){1,6}|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4}|0\d{1,4}(?:[ /.-]?\d{2,8}){1,4})";
+const PHONE: &str = r"(?:(?:\+|\b00)[1-9]\d{0,3}(?:[ .-]?\(?\d{1,5}\)?){1,6}|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4}|0\d{1,4}(?:[ /.-]?\d{2,8}){1,4})";
 
 static NUMBERS: LazyLock<Numbers> = LazyLock::new(|| Numbers {
     candidates: build(&format!(r"(?:\b{IBAN}|\b{SSN}|\b{CARD}|{PHONE})")),
@@ -670,6 +670,11 @@ fn phone(t: &[u8]) -> bool {
     if t[0] == b'+' {
         return (8..=15).contains(&n);
     }
+    // The international prefix written as `00` (`0044 20 7946 0018`): as `+`, and in groups,
+    // since a run of digits that starts with `00` is more often an id.
+    if t.starts_with(b"00") && t.get(2).is_some_and(|&b| b != b'0') {
+        return seps >= 1 && (10..=17).contains(&n) && country_code(&t[2..]);
+    }
     if t[0] == b'(' || (t.len() == 12 && n == 10) {
         return n == 10;
     }
@@ -677,6 +682,35 @@ fn phone(t: &[u8]) -> bool {
     t[0] == b'0' && d[1] != b'0' && seps >= 1 && (10..=12).contains(&n) && {
         let sep = t.iter().find(|b| !b.is_ascii_digit()).copied();
         t.iter().all(|b| b.is_ascii_digit() || Some(*b) == sep)
+    }
+}
+
+/// Whether the first group of `t` (the digits after an international prefix, up to a
+/// separator; a separator first is skipped) starts with an assigned country calling code
+/// (ITU-T E.164): one digit (1, 7), two, or three in a zone of three-digit codes. Batch and
+/// serial numbers padded with zeros (`0042-0001`) have none.
+fn country_code(t: &[u8]) -> bool {
+    // Two-digit codes; and the zones whose codes have three digits.
+    const TWO: &[u8] = &[
+        20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55,
+        56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
+    ];
+    const THREE: &[u8] = &[
+        21, 22, 23, 24, 25, 26, 29, 35, 37, 38, 42, 50, 59, 67, 68, 69, 80, 85, 87, 88, 96, 97, 99,
+    ];
+    let t = t.strip_prefix(b" ").unwrap_or(t);
+    let group: Vec<u8> = t
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+        .collect();
+    match group[..] {
+        [1 | 7, ..] => true,
+        [a, b, ref rest @ ..] => {
+            let two = a * 10 + b;
+            TWO.contains(&two) || (THREE.contains(&two) && !rest.is_empty())
+        }
+        _ => false,
     }
 }
 

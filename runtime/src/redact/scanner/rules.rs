@@ -1,7 +1,8 @@
 //! The secret rules: each has keywords and a regex; one case-insensitive Aho-Corasick pass
 //! finds the keywords, and a rule's regex runs only at (or in a window around) its keywords.
 
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{LazyLock, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
@@ -195,6 +196,10 @@ impl Ctx<'_> {
 }
 
 struct Rule {
+    /// Whether the regex can match fewer than [`SHORT`] bytes: a shorter string is searched
+    /// for this rule's keywords. Declared, so that no regex is parsed at start-up; a test
+    /// checks it against the regex.
+    short: bool,
     /// A cheap test at the keyword before the regex runs.
     pre: Option<fn(&[u8], usize) -> bool>,
     /// Where the parts of a match are: read off the match, which the regex has already
@@ -460,6 +465,7 @@ macro_rules! value {
 const RULES: &[Rule] = &[
     // Keyword assignments in env, JSON, YAML, query strings, code, connection strings.
     Rule {
+        short: true,
         parts: Parts::Assignment,
         pre: Some(assignment_ahead),
         tag: "credential",
@@ -477,6 +483,7 @@ const RULES: &[Rule] = &[
         check: assignment,
     },
     Rule {
+        short: true,
         parts: Parts::Compared,
         pre: None,
         tag: "credential",
@@ -487,6 +494,7 @@ const RULES: &[Rule] = &[
         check: compared,
     },
     Rule {
+        short: true,
         parts: Parts::Flag,
         pre: None,
         tag: "credential",
@@ -497,6 +505,7 @@ const RULES: &[Rule] = &[
         check: flag,
     },
     Rule {
+        short: false,
         parts: Parts::Trailing(b""),
         pre: None,
         tag: "api_token",
@@ -507,6 +516,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        short: true,
         parts: Parts::Trailing(b"._~+/=:-"),
         pre: None,
         tag: "authorization",
@@ -517,6 +527,7 @@ const RULES: &[Rule] = &[
         check: credential,
     },
     Rule {
+        short: true,
         parts: Parts::Trailing(b"._~+/=:-"),
         pre: None,
         tag: "bearer",
@@ -527,6 +538,7 @@ const RULES: &[Rule] = &[
         check: credential,
     },
     Rule {
+        short: true,
         parts: Parts::Trailing(b"+/="),
         pre: None,
         tag: "basic_auth",
@@ -537,6 +549,7 @@ const RULES: &[Rule] = &[
         check: basic,
     },
     Rule {
+        short: true,
         parts: Parts::Curl,
         pre: None,
         tag: "basic_auth",
@@ -547,6 +560,7 @@ const RULES: &[Rule] = &[
         check: curl_user,
     },
     Rule {
+        short: true,
         parts: Parts::Url,
         pre: None,
         tag: "url_credential",
@@ -557,6 +571,7 @@ const RULES: &[Rule] = &[
         check: url_password,
     },
     Rule {
+        short: true,
         parts: Parts::Thin,
         pre: None,
         tag: "url_credential",
@@ -567,6 +582,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        short: true,
         parts: Parts::None,
         pre: None,
         tag: "jwt",
@@ -577,6 +593,7 @@ const RULES: &[Rule] = &[
         check: jwt,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "private_key",
@@ -587,6 +604,7 @@ const RULES: &[Rule] = &[
         check: private_key,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "private_key",
@@ -597,6 +615,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: true,
         parts: Parts::None,
         pre: None,
         tag: "aws_key",
@@ -610,6 +629,7 @@ const RULES: &[Rule] = &[
         check: aws,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "api_token",
@@ -620,6 +640,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "github_token",
@@ -630,6 +651,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "gitlab_token",
@@ -654,6 +676,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: true,
         parts: Parts::None,
         pre: None,
         tag: "slack_token",
@@ -666,6 +689,7 @@ const RULES: &[Rule] = &[
         check: slack,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "slack_webhook",
@@ -676,6 +700,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "api_token",
@@ -690,6 +715,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "stripe_key",
@@ -702,6 +728,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "anthropic_key",
@@ -712,6 +739,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "openai_key",
@@ -722,6 +750,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "google_api_key",
@@ -732,6 +761,7 @@ const RULES: &[Rule] = &[
         check: sample_free,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "api_token",
@@ -742,6 +772,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "twilio_key",
@@ -752,6 +783,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: true,
         parts: Parts::None,
         pre: None,
         tag: "sendgrid_key",
@@ -762,6 +794,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "npm_token",
@@ -772,6 +805,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "pypi_token",
@@ -782,6 +816,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "discord_token",
@@ -792,6 +827,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "telegram_token",
@@ -802,6 +838,7 @@ const RULES: &[Rule] = &[
         check: token,
     },
     Rule {
+        short: false,
         parts: Parts::Trailing(b"_:-"),
         pre: None,
         tag: "telegram_token",
@@ -812,6 +849,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "api_token",
@@ -822,6 +860,7 @@ const RULES: &[Rule] = &[
         check: plain,
     },
     Rule {
+        short: false,
         parts: Parts::Trailing(b":"),
         pre: None,
         tag: "api_token",
@@ -833,6 +872,7 @@ const RULES: &[Rule] = &[
     },
     // Provider tokens with a distinctive prefix.
     Rule {
+        short: false,
         parts: Parts::None,
         pre: None,
         tag: "api_token",
@@ -944,14 +984,35 @@ const RULES: &[Rule] = &[
 const MAX_ATTEMPTS: usize = 512;
 
 struct Compiled {
+    /// The keyword automata while the faster ones are being built: quick to build, a little
+    /// slower to search.
+    quick: Automata,
+    /// The keyword automata as DFAs: the fastest to search, about a millisecond to build, so
+    /// built on a thread of their own the first time the scanner runs (a process's start-up
+    /// does not wait for them).
+    fast: OnceLock<Automata>,
+    /// Each rule's regex and the shortest text it can match (a shorter window is not
+    /// searched), compiled the first time one of its keywords is found: most processes
+    /// never meet most rules, and compiling all of them took a cold start 12 ms.
+    regexes: Vec<OnceLock<(Regex, usize)>>,
+}
+
+/// The keyword automata of one kind; both kinds find the same matches.
+struct Automata {
     /// Every rule's keywords, and the rule of each.
     all: Keywords,
     /// The keywords of the rules that can match fewer than [`SHORT`] bytes: a shorter string
     /// is searched for these only.
     short: Keywords,
-    regexes: Vec<Regex>,
-    /// The shortest text each rule's regex can match: a shorter window is not searched.
-    min_len: Vec<usize>,
+}
+
+impl Automata {
+    fn new(kind: AhoCorasickKind) -> Self {
+        Automata {
+            all: Keywords::new(0..RULES.len(), kind),
+            short: Keywords::new((0..RULES.len()).filter(|&i| RULES[i].short), kind),
+        }
+    }
 }
 
 /// Strings shorter than this (names, statuses, ids) are searched only for the keywords of
@@ -964,7 +1025,7 @@ struct Keywords {
 }
 
 impl Keywords {
-    fn new(rules: impl Iterator<Item = usize>) -> Self {
+    fn new(rules: impl Iterator<Item = usize>, kind: AhoCorasickKind) -> Self {
         let mut keywords = Vec::new();
         let mut rule_of = Vec::new();
         for i in rules {
@@ -976,57 +1037,102 @@ impl Keywords {
         let ac = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(kind))
             .build(&keywords)
             .expect("the scanner's keywords build an automaton");
         Keywords { ac, rule_of }
     }
 }
 
-static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let mut regexes = Vec::new();
-    let mut min_len = Vec::new();
-    for (i, r) in RULES.iter().enumerate() {
-        let pattern = match r.at {
-            At::Word(_) | At::Here(_) => format!(r"\A(?:{})", r.pattern),
-            At::Around(..) => r.pattern.to_owned(),
-        };
-        min_len.push(
-            regex_syntax::ParserBuilder::new()
-                .unicode(false)
-                .utf8(false)
-                .build()
-                .parse(&pattern)
-                .ok()
-                .and_then(|hir| hir.properties().minimum_len())
-                .unwrap_or(0),
-        );
-        regexes.push(
-            RegexBuilder::new(&pattern)
-                .unicode(false)
-                .size_limit(4 << 20)
-                .dfa_size_limit(4 << 20)
-                .build()
-                .unwrap_or_else(|e| panic!("scanner rule {i} ({}): {e}", r.tag)),
-        );
+/// Rule `i`'s pattern as it is matched: anchored at the keyword, or searched around it.
+fn pattern(i: usize) -> String {
+    let r = &RULES[i];
+    match r.at {
+        At::Word(_) | At::Here(_) => format!(r"\A(?:{})", r.pattern),
+        At::Around(..) => r.pattern.to_owned(),
     }
+}
+
+/// The shortest text `pattern` can match.
+fn min_len(pattern: &str) -> usize {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()
+        .and_then(|hir| hir.properties().minimum_len())
+        .unwrap_or(0)
+}
+
+/// Rule `i`'s regex and shortest match, compiled on first use.
+fn regex(c: &Compiled, i: usize) -> &(Regex, usize) {
+    c.regexes[i].get_or_init(|| {
+        let pattern = pattern(i);
+        let re = RegexBuilder::new(&pattern)
+            .unicode(false)
+            .size_limit(4 << 20)
+            .dfa_size_limit(4 << 20)
+            .build()
+            .unwrap_or_else(|e| panic!("scanner rule {i} ({}): {e}", RULES[i].tag));
+        (re, min_len(&pattern))
+    })
+}
+
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
+    FAST.store(FAST_WANTED, Ordering::Release);
     Compiled {
-        all: Keywords::new(0..RULES.len()),
-        short: Keywords::new((0..RULES.len()).filter(|&i| min_len[i] < SHORT)),
-        regexes,
-        min_len,
+        quick: Automata::new(AhoCorasickKind::ContiguousNFA),
+        fast: OnceLock::new(),
+        regexes: (0..RULES.len()).map(|_| OnceLock::new()).collect(),
     }
 });
+
+/// Whether the fast automata are wanted (the scanner has run) and whether their thread has
+/// been started.
+static FAST: AtomicU8 = AtomicU8::new(0);
+const FAST_WANTED: u8 = 1;
+const FAST_STARTED: u8 = 2;
+
+/// Starts building the fast automata once the scanner has run, on a thread of their own. Called
+/// when a record is done (its duration measured): a thread started while a handler's inputs
+/// are recorded would take the CPU from its body, in its `duration_ns`.
+#[inline]
+pub(super) fn after_record() {
+    if FAST.load(Ordering::Relaxed) == FAST_WANTED
+        && FAST
+            .compare_exchange(
+                FAST_WANTED,
+                FAST_STARTED,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+    {
+        // If no thread can be started, the quick automata serve on.
+        let _ = std::thread::Builder::new()
+            .name("seclog-scanner".into())
+            .spawn(|| {
+                let fast = Automata::new(AhoCorasickKind::DFA);
+                let _ = COMPILED.fast.set(fast);
+            });
+    }
+}
 
 const N_RULES: usize = RULES.len();
 
 /// Adds every secret in `hay` to `hits`.
 pub(super) fn find(hay: &[u8], hits: &mut Hits) {
     let c = &*COMPILED;
+    let automata = c.fast.get().unwrap_or(&c.quick);
     // A rule cannot match in a string shorter than its shortest match: short strings (names,
     // statuses) are searched for fewer keywords. Most strings hold no keyword at all: one
     // unanchored pass says so, cheaper than setting up the overlapping search.
-    let keywords = if hay.len() < SHORT { &c.short } else { &c.all };
+    let keywords = if hay.len() < SHORT {
+        &automata.short
+    } else {
+        &automata.all
+    };
     if !keywords.ac.is_match(hay) {
         return;
     }
@@ -1069,7 +1175,7 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
             hits.stop_at(m.start());
             return;
         }
-        let re = &c.regexes[ri];
+        let (re, min_len) = regex(c, ri);
         let (from, to) = match rule.at {
             At::Word(max) | At::Here(max) => (m.start(), hay.len().min(m.start() + max)),
             At::Around(back, ahead) => (
@@ -1077,7 +1183,7 @@ pub(super) fn find(hay: &[u8], hits: &mut Hits) {
                 hay.len().min(m.end() + ahead),
             ),
         };
-        if from >= to || to - from < c.min_len[ri] {
+        if from >= to || to - from < *min_len {
             continue;
         }
         let window = &hay[from..to];
@@ -1125,15 +1231,51 @@ fn is_word(b: u8) -> bool {
 mod tests {
     use super::*;
 
-    /// Every rule's regex has a shortest match, read off the regex itself; a rule that can
-    /// match a short string has its keywords in the short strings' automaton.
+    /// The quick automata and the fast ones find the same keywords, so that a record is
+    /// redacted the same whichever serves it.
+    #[test]
+    fn quick_and_fast_automata_find_the_same_keywords() {
+        let (quick, fast) = (
+            Automata::new(AhoCorasickKind::ContiguousNFA),
+            Automata::new(AhoCorasickKind::DFA),
+        );
+        let mut hays: Vec<String> = RULES
+            .iter()
+            .flat_map(|r| r.keywords.iter())
+            .map(|k| format!("x {k}=AKIAIOSFODNN7EXAMPLE {} y", k.to_uppercase()))
+            .collect();
+        hays.push("Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig; password=hunter2".into());
+        hays.push("alice".into());
+        for hay in &hays {
+            for (q, f) in [(&quick.all, &fast.all), (&quick.short, &fast.short)] {
+                let got = |k: &Keywords| -> Vec<(usize, usize, usize)> {
+                    k.ac.find_overlapping_iter(hay.as_bytes())
+                        .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                        .collect()
+                };
+                assert_eq!(got(q), got(f), "{hay}");
+                assert_eq!(q.rule_of, f.rule_of);
+            }
+        }
+    }
+
+    /// Every rule's regex compiles and has a shortest match, read off the regex itself; a
+    /// rule declared `short` is one that can match a short string, and its keywords are in
+    /// the short strings' automaton.
     #[test]
     fn every_rule_has_a_shortest_match() {
         let c = &*COMPILED;
-        for (i, (r, &n)) in RULES.iter().zip(&c.min_len).enumerate() {
+        for (i, r) in RULES.iter().enumerate() {
+            let &(_, n) = regex(c, i);
             assert!(n > 0, "{}", r.tag);
-            let short = c.short.rule_of.iter().any(|&ri| usize::from(ri) == i);
-            assert_eq!(short, n < SHORT, "{}", r.tag);
+            assert_eq!(
+                r.short,
+                n < SHORT,
+                "rule {i} ({}): shortest match {n}",
+                r.tag
+            );
+            let in_short = c.quick.short.rule_of.iter().any(|&ri| usize::from(ri) == i);
+            assert_eq!(in_short, r.short, "{}", r.tag);
         }
     }
 }
