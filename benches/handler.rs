@@ -20,6 +20,10 @@
 //!   formatter writing to `io::sink`;
 //! - `floor`: the same record written by hand: `#[derive(Serialize)]` structs and
 //!   `serde_json::to_writer` into a reused buffer, then to `io::sink`;
+//! - `seclog_no_setup` / `floor_stdout`: with no set-up at all (the Lambda path), each record
+//!   is written to standard output on the calling thread; `floor_stdout` writes the
+//!   hand-written record to standard output per call. They run in a second child process,
+//!   whose standard output is `/dev/null` (its criterion lines are printed by the parent);
 //! - `seclog_strings_scanner_on` / `_off`: a handler taking typical strings (an e-mail
 //!   address, a user agent), with the scanner (secrets and personal data) on and off: its
 //!   cost. With it on, the e-mail address is masked.
@@ -44,6 +48,7 @@ use serde::Serialize;
 
 /// Set in the child process that measures `seclog_sealed`.
 const SEALED_CHILD: &str = "SECLOG_BENCH_HANDLER_SEALED";
+const NO_SETUP_CHILD: &str = "SECLOG_BENCH_HANDLER_NO_SETUP";
 
 #[derive(Debug, Clone, Serialize, seclog::Redact)]
 pub struct Receipt {
@@ -146,6 +151,16 @@ thread_local! {
 
 #[inline(never)]
 fn with_floor(user: &str, qty: u32) -> Receipt {
+    floor_to(user, qty, false)
+}
+
+#[inline(never)]
+fn with_floor_stdout(user: &str, qty: u32) -> Receipt {
+    floor_to(user, qty, true)
+}
+
+#[inline(always)]
+fn floor_to(user: &str, qty: u32, stdout: bool) -> Receipt {
     let ts = humantime::format_rfc3339_nanos(SystemTime::now()).to_string();
     let start = Instant::now();
     let out = compute(user, qty);
@@ -173,7 +188,14 @@ fn with_floor(user: &str, qty: u32) -> Receipt {
         b.clear();
         serde_json::to_writer(&mut *b, &record).expect("serializable");
         b.push(b'\n');
-        std::io::sink().write_all(&b).expect("sink accepts");
+        if stdout {
+            std::io::stdout()
+                .lock()
+                .write_all(&b)
+                .expect("stdout accepts");
+        } else {
+            std::io::sink().write_all(&b).expect("sink accepts");
+        }
     });
     out
 }
@@ -200,6 +222,18 @@ impl seclog::Sink for Reading {
 }
 
 fn handler(c: &mut Criterion) {
+    if std::env::var_os(NO_SETUP_CHILD).is_some() {
+        // Nothing installed: the first record makes the default set-up (stdout).
+        let mut g = c.benchmark_group("handler");
+        g.bench_function("seclog_no_setup", |b| {
+            b.iter(|| with_seclog(black_box("alice"), black_box(3)))
+        });
+        g.bench_function("floor_stdout", |b| {
+            b.iter(|| with_floor_stdout(black_box("alice"), black_box(3)))
+        });
+        g.finish();
+        return;
+    }
     // The environment only for `SECLOG_WATCH`: nothing else is set when benchmarking.
     let builder = if std::env::var_os("SECLOG_BENCH_READING_SINK").is_some() {
         seclog::builder().sink(Reading::default())
@@ -243,6 +277,17 @@ fn handler(c: &mut Criterion) {
         .status()
         .expect("the bench runs itself");
     assert!(status.success(), "the sealed run failed: {status}");
+    let status = std::process::Command::new(std::env::current_exe().expect("the bench's path"))
+        .args(std::env::args_os().skip(1))
+        .env(NO_SETUP_CHILD, "1")
+        .env_remove("SECLOG_OUTPUT")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the bench runs itself");
+    assert!(status.success(), "the run with no set-up failed: {status}");
+    for line in ["seclog_no_setup", "floor_stdout"] {
+        println!("handler/{line}: median {}", median_of(line));
+    }
     g.bench_function("tracing_instrument", |b| {
         b.iter(|| with_tracing(black_box("alice"), black_box(3)))
     });
@@ -275,6 +320,21 @@ fn handler(c: &mut Criterion) {
     g.finish();
     let stats = seclog::delivery::stats();
     assert_eq!((stats.dropped, stats.fallback), (0, 0), "{stats:?}");
+}
+
+/// The median criterion saved for `handler/<line>` (the child's output went to /dev/null).
+fn median_of(line: &str) -> String {
+    let dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or("target".into(), std::path::PathBuf::from);
+    let path = dir.join(format!("criterion/handler/{line}/new/estimates.json"));
+    std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["median"]["point_estimate"].as_f64())
+        .map_or_else(
+            || format!("not found in {}", path.display()),
+            |ns| format!("{ns:.1} ns"),
+        )
 }
 
 criterion_group! {

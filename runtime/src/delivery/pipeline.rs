@@ -258,6 +258,10 @@ impl Pipeline {
             let mut w = lock(m);
             w.observe_records(batch, facts, now);
             w.tick(now);
+            // Most batches find nothing: no callbacks to share then.
+            if !w.has_output() {
+                return;
+            }
             w.take_output()
         };
         if !out.is_empty() {
@@ -284,6 +288,9 @@ impl Pipeline {
                 w.summarise(now);
             } else {
                 w.tick(now);
+            }
+            if !w.has_output() {
+                return;
             }
             w.take_output()
         };
@@ -497,8 +504,9 @@ impl Pipeline {
         if DRAINING.try_with(|d| d.replace(true)).unwrap_or(true) {
             return;
         }
-        self.watch_tick(false);
         let mut w = lock(&self.writer);
+        // Watching a batch ticks the summaries too; with none to watch, they tick here.
+        let mut watched = false;
         loop {
             if w.batch_count == 0 {
                 {
@@ -510,6 +518,7 @@ impl Pipeline {
                 }
                 w.seal();
                 self.watch_batch(&w.batch, &w.facts);
+                watched = true;
             }
             let delivered = self.deliver(&mut w);
             if !delivered.done {
@@ -522,6 +531,10 @@ impl Pipeline {
         }
         drop(w);
         let _ = DRAINING.try_with(|d| d.set(false));
+        if !watched {
+            // What it writes comes back through `push`, and is drained then.
+            self.watch_tick(false);
+        }
     }
 
     /// Offers the current batch to every sink that does not have all of it yet.

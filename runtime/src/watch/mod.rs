@@ -716,6 +716,12 @@ impl Watcher {
             .collect()
     }
 
+    /// Whether there is anything to write.
+    #[inline]
+    pub(crate) fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
     /// What there is to write, and the callbacks alerts go to.
     pub(crate) fn take_output(&mut self) -> (Vec<Output>, Arc<[AlertHook]>) {
         (std::mem::take(&mut self.out), self.hooks.clone())
