@@ -14,6 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use seclog::watch::{Alert, Rules, Watcher};
 
+mod common;
+use common::Rng;
+
 const MINUTE: u64 = 60_000_000_000;
 const INSTANCES: u64 = 20;
 /// Each instance's life, and the gap between two starts.
@@ -23,22 +26,6 @@ const START_EVERY: u64 = 2 * MINUTE + MINUTE / 2;
 const RATE: u64 = 14;
 /// The surge: five times the traffic from minute 25 to 35.
 const SURGE: (u64, u64, u64) = (25 * MINUTE, 35 * MINUTE, 5);
-
-/// A deterministic generator (xorshift64*), so the test is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 struct Instance {
     host: String,

@@ -8,7 +8,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -20,6 +20,9 @@ use seclog_cli::detect;
 use seclog_runtime::integrity::{ChainKey, ChainWriter, Seal};
 use seclog_runtime::watch::{Replay, Rules};
 use serde_json::{Value, json};
+
+mod common;
+use common::{Rng, command, run};
 
 const BIN: &str = env!("CARGO_BIN_EXE_seclog");
 const HOSTS: usize = 8;
@@ -132,22 +135,6 @@ impl Ev {
                 ),
             ),
         }
-    }
-}
-
-/// A small deterministic generator (xorshift64*), so that every run sees the same inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 
@@ -272,7 +259,7 @@ fn mix(mut queues: Vec<Vec<What>>, seed: u64) -> Vec<What> {
         if left == 0 {
             return out;
         }
-        let mut k = rng.below(left);
+        let mut k = rng.index(left);
         for q in &mut queues {
             if k < q.len() {
                 out.push(q.pop().unwrap());
@@ -297,44 +284,6 @@ fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The binary with `args`, none of the test's `SECLOG_*` settings passed on (they would
-/// change where and how `--json` writes its alerts).
-fn command(program: &str) -> Command {
-    let mut c = Command::new(program);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("SECLOG_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-/// Runs `seclog` with `args`, `stdin` written to it from a thread of its own.
-fn run(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
-    let mut child = command(BIN)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let writer = stdin.map(|bytes| {
-        let mut pipe = child.stdin.take().unwrap();
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        })
-    });
-    let out = child.wait_with_output().unwrap();
-    if let Some(w) = writer {
-        w.join().unwrap();
-    }
-    out
 }
 
 fn text(o: &Output) -> String {
@@ -680,7 +629,7 @@ fn interleaved(hosts: &[Vec<String>], seed: u64) -> Vec<String> {
         let limit = ts(until);
         let mut order: Vec<usize> = (0..hosts.len()).collect();
         for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i + 1));
+            order.swap(i, rng.index(i + 1));
         }
         for h in order {
             while at[h] < hosts[h].len() && ts_of(&hosts[h][at[h]]) < limit {
@@ -1317,7 +1266,7 @@ fn lines_that_are_not_records_and_binary_garbage_are_counted_and_skipped() {
                         .to_vec(),
                     2 => br#"{"ts":"yesterday","seq":1,"event":"x"}"#.to_vec(),
                     3 => br#"{"ts":"2026-13-45T99:00:00Z","seq":1}"#.to_vec(),
-                    4 => (0..rng.below(3000))
+                    4 => (0..rng.index(3000))
                         .map(|_| rng.next() as u8)
                         .filter(|b| *b != b'{')
                         .collect(),

@@ -428,16 +428,22 @@ fn is_string(value: Value<'_>) -> bool {
 }
 
 fn non_text_type(ty: &Type) -> bool {
+    every_leaf(ty, is_non_text_name)
+}
+
+/// Whether every type `ty` is made of, through references, arrays, slices, tuples and the
+/// usual wrappers (`Option`, `Box`, `Vec`, ...), is one that `leaf` accepts by name.
+fn every_leaf(ty: &Type, leaf: fn(&str) -> bool) -> bool {
     match ty {
-        Type::Reference(r) => non_text_type(&r.elem),
-        Type::Paren(p) => non_text_type(&p.elem),
-        Type::Group(g) => non_text_type(&g.elem),
-        Type::Slice(s) => non_text_type(&s.elem),
-        Type::Array(a) => non_text_type(&a.elem),
-        Type::Tuple(t) => t.elems.iter().all(non_text_type),
+        Type::Reference(r) => every_leaf(&r.elem, leaf),
+        Type::Paren(p) => every_leaf(&p.elem, leaf),
+        Type::Group(g) => every_leaf(&g.elem, leaf),
+        Type::Slice(s) => every_leaf(&s.elem, leaf),
+        Type::Array(a) => every_leaf(&a.elem, leaf),
+        Type::Tuple(t) => t.elems.iter().all(|t| every_leaf(t, leaf)),
         Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|seg| {
             let ident = seg.ident.to_string();
-            if is_non_text_name(&ident) {
+            if leaf(&ident) {
                 return true;
             }
             let wraps = matches!(
@@ -463,7 +469,7 @@ fn non_text_type(ty: &Type) -> bool {
                         syn::GenericArgument::Type(t) => Some(t),
                         _ => None,
                     });
-                    types.next().is_some_and(non_text_type)
+                    types.next().is_some_and(|t| every_leaf(t, leaf))
                 }
                 _ => false,
             }
@@ -506,41 +512,22 @@ fn is_non_text_name(ident: &str) -> bool {
 /// collection): the type is one, or the expression an integer literal or a cast to one.
 fn holds_integer(value: Value<'_>) -> bool {
     fn integer_type(ty: &Type) -> bool {
-        match ty {
-            Type::Reference(r) => integer_type(&r.elem),
-            Type::Paren(p) => integer_type(&p.elem),
-            Type::Group(g) => integer_type(&g.elem),
-            Type::Slice(s) => integer_type(&s.elem),
-            Type::Array(a) => integer_type(&a.elem),
-            Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|seg| {
-                let ident = seg.ident.to_string();
-                let integer = matches!(
-                    ident.as_str(),
-                    "u8" | "u16"
-                        | "u32"
-                        | "u64"
-                        | "u128"
-                        | "usize"
-                        | "i8"
-                        | "i16"
-                        | "i32"
-                        | "i64"
-                        | "i128"
-                        | "isize"
-                ) || (ident.starts_with("NonZero") && ident.len() > "NonZero".len());
-                integer
-                    || match &seg.arguments {
-                        syn::PathArguments::AngleBracketed(args) => {
-                            args.args.iter().any(|a| match a {
-                                syn::GenericArgument::Type(t) => integer_type(t),
-                                _ => false,
-                            })
-                        }
-                        _ => false,
-                    }
-            }),
-            _ => false,
-        }
+        every_leaf(ty, |ident| {
+            matches!(
+                ident,
+                "u8" | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+            ) || (ident.starts_with("NonZero") && ident.len() > "NonZero".len())
+        })
     }
     fn integer_expr(e: &Expr) -> bool {
         match e {
