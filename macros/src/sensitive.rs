@@ -479,12 +479,28 @@ fn every_leaf(ty: &Type, leaf: fn(&str) -> bool) -> bool {
 }
 
 fn is_non_text_name(ident: &str) -> bool {
+    is_integer_name(ident)
+        || matches!(
+            ident,
+            "bool"
+                | "char"
+                | "f32"
+                | "f64"
+                | "Duration"
+                | "IpAddr"
+                | "Ipv4Addr"
+                | "Ipv6Addr"
+                | "SocketAddr"
+                | "SocketAddrV4"
+                | "SocketAddrV6"
+        )
+        || (ident.starts_with("Atomic") && ident != "AtomicPtr")
+}
+
+fn is_integer_name(ident: &str) -> bool {
     matches!(
         ident,
-        "bool"
-            | "char"
-            | "u8"
-            | "u16"
+        "u8" | "u16"
             | "u32"
             | "u64"
             | "u128"
@@ -495,39 +511,14 @@ fn is_non_text_name(ident: &str) -> bool {
             | "i64"
             | "i128"
             | "isize"
-            | "f32"
-            | "f64"
-            | "Duration"
-            | "IpAddr"
-            | "Ipv4Addr"
-            | "Ipv6Addr"
-            | "SocketAddr"
-            | "SocketAddrV4"
-            | "SocketAddrV6"
     ) || (ident.starts_with("NonZero") && ident.len() > "NonZero".len())
-        || (ident.starts_with("Atomic") && ident != "AtomicPtr")
 }
 
 /// Whether the value is an integer (possibly optional, behind a reference, or in a
 /// collection): the type is one, or the expression an integer literal or a cast to one.
 fn holds_integer(value: Value<'_>) -> bool {
     fn integer_type(ty: &Type) -> bool {
-        every_leaf(ty, |ident| {
-            matches!(
-                ident,
-                "u8" | "u16"
-                    | "u32"
-                    | "u64"
-                    | "u128"
-                    | "usize"
-                    | "i8"
-                    | "i16"
-                    | "i32"
-                    | "i64"
-                    | "i128"
-                    | "isize"
-            ) || (ident.starts_with("NonZero") && ident.len() > "NonZero".len())
-        })
+        every_leaf(ty, is_integer_name)
     }
     fn integer_expr(e: &Expr) -> bool {
         match e {
