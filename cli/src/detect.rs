@@ -454,9 +454,8 @@ impl Reader {
             let mut bytes = buf;
             bytes.truncate(end);
             read.read_to_end(&mut bytes)?;
-            let export = integrity::Source::new(source.name(), bytes);
             return Ok(Reader::Memory {
-                bytes: export.bytes().to_vec(),
+                bytes: integrity::Source::new(source.name(), bytes).into_bytes(),
                 at: 0,
                 cache: Cache::default(),
             });

@@ -58,6 +58,24 @@ impl Instance {
         self.out.push('\n');
         line
     }
+
+    /// A login of user `m<user>` from the user's own address, failed or not.
+    fn login(&mut self, t: u64, user: u64, ok: bool) -> String {
+        let ip = format!(
+            "{}.{}.{}.{}",
+            20 + user % 180,
+            user % 251,
+            user % 241,
+            1 + user % 250
+        );
+        let who = format!(r#","who":{{"user":"m{user}","ip":"{ip}"}}"#);
+        let (event, level, outcome) = if ok {
+            ("authn_login_success", "INFO", "success")
+        } else {
+            ("authn_login_fail", "WARN", "failure")
+        };
+        self.record(t, event, level, outcome, 40_000, "shop::auth::login", &who)
+    }
 }
 
 /// The fleet's records, per instance, each with the wall-clock nanoseconds it was written at.
@@ -118,37 +136,10 @@ fn fleet() -> Vec<(Instance, Vec<(u64, String)>)> {
             // and the user tries again a little later (failing once more one time in five).
             if rng.below(10) == 0 {
                 let user = rng.below(50_000);
-                let ip = format!(
-                    "{}.{}.{}.{}",
-                    20 + user % 180,
-                    user % 251,
-                    user % 241,
-                    1 + user % 250
-                );
-                let who = format!(r#","who":{{"user":"m{user}","ip":"{ip}"}}"#);
-                if rng.below(50) == 0 {
-                    let l = inst.record(
-                        at,
-                        "authn_login_fail",
-                        "WARN",
-                        "failure",
-                        40_000,
-                        "shop::auth::login",
-                        &who,
-                    );
-                    lines.push((at, l));
+                let failed = rng.below(50) == 0;
+                lines.push((at, inst.login(at, user, !failed)));
+                if failed {
                     retry.push((at + 5_000_000_000 + rng.below(20_000_000_000), user, 1));
-                } else {
-                    let l = inst.record(
-                        at,
-                        "authn_login_success",
-                        "INFO",
-                        "success",
-                        40_000,
-                        "shop::auth::login",
-                        &who,
-                    );
-                    lines.push((at, l));
                 }
             }
             retry.sort_unstable();
@@ -157,37 +148,10 @@ fn fleet() -> Vec<(Instance, Vec<(u64, String)>)> {
                     break;
                 }
                 retry.remove(0);
-                let ip = format!(
-                    "{}.{}.{}.{}",
-                    20 + user % 180,
-                    user % 251,
-                    user % 241,
-                    1 + user % 250
-                );
-                let who = format!(r#","who":{{"user":"m{user}","ip":"{ip}"}}"#);
-                if tries == 1 && rng.below(5) == 0 {
-                    let l = inst.record(
-                        when,
-                        "authn_login_fail",
-                        "WARN",
-                        "failure",
-                        40_000,
-                        "shop::auth::login",
-                        &who,
-                    );
-                    lines.push((when, l));
+                let failed = tries == 1 && rng.below(5) == 0;
+                lines.push((when, inst.login(when, user, !failed)));
+                if failed {
                     retry.push((when + 10_000_000_000, user, 2));
-                } else {
-                    let l = inst.record(
-                        when,
-                        "authn_login_success",
-                        "INFO",
-                        "success",
-                        40_000,
-                        "shop::auth::login",
-                        &who,
-                    );
-                    lines.push((when, l));
                 }
             }
         }

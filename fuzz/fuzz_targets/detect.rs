@@ -77,8 +77,8 @@ fn sensitive() -> Options {
 fn lines_of(bytes: &[u8]) -> u64 {
     let export;
     let bytes = if integrity::Source::is_cloudwatch_export(bytes) {
-        export = integrity::Source::new("export", bytes.to_vec());
-        export.bytes()
+        export = integrity::Source::new("export", bytes.to_vec()).into_bytes();
+        &export[..]
     } else {
         bytes
     };

@@ -53,8 +53,8 @@ impl Source {
     }
 
     /// Its lines as read: a CloudWatch Logs export's messages, one per line.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// Whether `head` (the first bytes of an input) opens a CloudWatch Logs JSON export.
