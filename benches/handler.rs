@@ -24,6 +24,8 @@
 //!   is written to standard output on the calling thread; `floor_stdout` writes the
 //!   hand-written record to standard output per call. They run in a second child process,
 //!   whose standard output is `/dev/null` (its criterion lines are printed by the parent);
+//! - `seclog_nested`, `tracing_instrument_nested`, `floor_nested`: the same three for a
+//!   handler taking a 100-byte free-text string (scanned) and a struct nesting two more;
 //! - `seclog_strings_scanner_on` / `_off`: a handler taking typical strings (an e-mail
 //!   address, a user agent), with the scanner (secrets and personal data) on and off: its
 //!   cost. With it on, the e-mail address is masked.
@@ -109,6 +111,63 @@ fn with_tracing(user: &str, qty: u32) -> Receipt {
     compute(user, qty)
 }
 
+/// A note of 100 bytes, free text as a user writes it.
+const NOTE: &str = "Please leave the parcel at the back door, next to the blue bins; ring twice if nobody answers, thx!!";
+
+/// A struct nesting two more: what a handler is often given besides text.
+#[derive(Debug, Clone, Serialize, seclog::Redact)]
+pub struct Delivery {
+    slot: Slot,
+    plan: Plan,
+    express: bool,
+}
+
+#[derive(Debug, Clone, Serialize, seclog::Redact)]
+pub struct Slot {
+    day: &'static str,
+    from_hour: u8,
+    to_hour: u8,
+}
+
+#[derive(Debug, Clone, Serialize, seclog::Redact)]
+pub struct Plan {
+    tier: &'static str,
+    seats: u32,
+    region: &'static str,
+}
+
+fn delivery() -> Delivery {
+    Delivery {
+        slot: Slot {
+            day: "tuesday",
+            from_hour: 9,
+            to_hour: 12,
+        },
+        plan: Plan {
+            tier: "business",
+            seats: 25,
+            region: "eu-west-1",
+        },
+        express: false,
+    }
+}
+
+fn compute_delivery(note: &str, delivery: &Delivery) -> Receipt {
+    compute(note, delivery.plan.seats)
+}
+
+#[inline(never)]
+#[seclog::security_logged(event = "order.place")]
+fn with_seclog_nested(note: &str, delivery: &Delivery) -> Receipt {
+    compute_delivery(note, delivery)
+}
+
+#[inline(never)]
+#[tracing::instrument(ret)]
+fn with_tracing_nested(note: &str, delivery: &Delivery) -> Receipt {
+    compute_delivery(note, delivery)
+}
+
 /// The hand-written record, with the same keys and values as seclog's.
 #[derive(Serialize)]
 struct Record<'a> {
@@ -140,6 +199,27 @@ struct Where<'a> {
 struct Inputs<'a> {
     user: &'a str,
     qty: u32,
+}
+
+/// The hand-written record of the nested handler.
+#[derive(Serialize)]
+struct NestedRecord<'a> {
+    ts: String,
+    seq: u64,
+    event: &'static str,
+    level: &'static str,
+    outcome: &'static str,
+    duration_ns: u64,
+    #[serde(rename = "where")]
+    where_: Where<'a>,
+    inputs: NestedInputs<'a>,
+    output: &'a Receipt,
+}
+
+#[derive(Serialize)]
+struct NestedInputs<'a> {
+    note: &'a str,
+    delivery: &'a Delivery,
 }
 
 static SEQ: AtomicU64 = AtomicU64::new(1);
@@ -196,6 +276,40 @@ fn floor_to(user: &str, qty: u32, stdout: bool) -> Receipt {
         } else {
             std::io::sink().write_all(&b).expect("sink accepts");
         }
+    });
+    out
+}
+
+#[inline(never)]
+fn with_floor_nested(note: &str, delivery: &Delivery) -> Receipt {
+    let ts = humantime::format_rfc3339_nanos(SystemTime::now()).to_string();
+    let start = Instant::now();
+    let out = compute_delivery(note, delivery);
+    let record = NestedRecord {
+        ts,
+        seq: SEQ.fetch_add(1, Ordering::Relaxed),
+        event: "order.place",
+        level: "INFO",
+        outcome: "success",
+        duration_ns: start.elapsed().as_nanos() as u64,
+        where_: Where {
+            service: "bench",
+            version: "0.1.0",
+            host: HOST.get_or_init(|| gethostname::gethostname().to_string_lossy().into_owned()),
+            pid: std::process::id(),
+            fn_: "handler::with_floor_nested",
+            file: file!(),
+            line: line!(),
+        },
+        inputs: NestedInputs { note, delivery },
+        output: &out,
+    };
+    BUF.with(|b| {
+        let mut b = b.borrow_mut();
+        b.clear();
+        serde_json::to_writer(&mut *b, &record).expect("serializable");
+        b.push(b'\n');
+        std::io::sink().write_all(&b).expect("sink accepts");
     });
     out
 }
@@ -293,6 +407,16 @@ fn handler(c: &mut Criterion) {
     });
     g.bench_function("floor", |b| {
         b.iter(|| with_floor(black_box("alice"), black_box(3)))
+    });
+    let d = delivery();
+    g.bench_function("seclog_nested", |b| {
+        b.iter(|| with_seclog_nested(black_box(NOTE), black_box(&d)))
+    });
+    g.bench_function("tracing_instrument_nested", |b| {
+        b.iter(|| with_tracing_nested(black_box(NOTE), black_box(&d)))
+    });
+    g.bench_function("floor_nested", |b| {
+        b.iter(|| with_floor_nested(black_box(NOTE), black_box(&d)))
     });
     seclog::set_level(Some(seclog::Level::Warn));
     g.bench_function("seclog_disabled", |b| {

@@ -5,8 +5,8 @@
 //! cargo run --release --example cold_start
 //! ```
 //!
-//! The parent starts copies of its own binary, 25 of each kind, and times each from `spawn`
-//! to the first byte on the child's standard output:
+//! The parent starts copies of its own binary, 25 of each kind (the kinds in turn), and times
+//! each from `spawn` to the first byte on the child's standard output:
 //! - `plain`: writes a hand-written record at once, no seclog (the cost of a process);
 //! - `no_setup`: calls a 1 µs handler (a user's address and a number) twice with no set-up (the Lambda path: the first record
 //!   makes the default set-up from `SECLOG_*` and is written on the calling thread);
@@ -150,11 +150,20 @@ fn main() {
         "{:<12} {:>14} {:>14} {:>14} {:>14} {:>12} {:>10}",
         "kind", "first record", "over plain", "1st call", "2nd call", "init()", "RSS"
     );
-    let mut plain = Duration::ZERO;
-    for kind in ["plain", "no_setup", "init", "scanner_off"] {
-        // One run first, so that the binary's pages are in the page cache for all.
+    let kinds = ["plain", "no_setup", "init", "scanner_off"];
+    // One run first, so that the binary's pages are in the page cache for all; then the kinds
+    // in turn, so that a change in the machine's load falls on all of them alike.
+    for kind in kinds {
         let _ = run(kind);
-        let runs: Vec<Run> = (0..RUNS).map(|_| run(kind)).collect();
+    }
+    let mut all: Vec<Vec<Run>> = kinds.iter().map(|_| Vec::new()).collect();
+    for _ in 0..RUNS {
+        for (kind, runs) in kinds.iter().zip(&mut all) {
+            runs.push(run(kind));
+        }
+    }
+    let mut plain = Duration::ZERO;
+    for (kind, runs) in kinds.into_iter().zip(all) {
         let first = median(runs.iter().map(|r| r.first_byte).collect());
         if kind == "plain" {
             plain = first;

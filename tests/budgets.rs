@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use seclog::testing::{capture, capture_future};
-use seclog::{Level, security_logged};
+use seclog::{Encoder, Level, Loggable, security_logged};
 use serde_json::Value;
 
 #[security_logged(event = "report.export", budget = "20ms")]
@@ -42,6 +42,23 @@ fn list() -> u32 {
     3
 }
 
+/// A value whose recording takes 30 ms: a slow `Loggable`, or seclog's own first use.
+struct SlowToRecord;
+
+impl Loggable for SlowToRecord {
+    fn log(&self, out: &mut Encoder<'_>) {
+        std::thread::sleep(Duration::from_millis(30));
+        out.u64(1);
+    }
+}
+
+/// A fast body with a slow input and a slow output, under a 20 ms budget.
+#[security_logged(event = "report.export", budget = "20ms")]
+fn slow_to_record(input: &SlowToRecord) -> SlowToRecord {
+    let _ = input;
+    SlowToRecord
+}
+
 fn one(records: &[Value]) -> &Value {
     assert_eq!(records.len(), 1, "{records:?}");
     &records[0]
@@ -58,6 +75,17 @@ fn budgets() {
     assert_eq!(r["over_budget"], false);
     assert_eq!(r["level"], "INFO");
     assert!(r["duration_ns"].as_u64().unwrap() <= 20_000_000);
+
+    // Recording the inputs and the output is not the handler's time: 60 ms of it do not put
+    // a fast body over its 20 ms budget.
+    let (_, r) = capture(|| slow_to_record(&SlowToRecord));
+    let r = one(&r);
+    assert_eq!(
+        (r["inputs"]["input"].as_u64(), r["output"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(r["over_budget"], false, "{r}");
+    assert_eq!(r["level"], "INFO");
 
     // Over it: flagged, and raised to WARN.
     let (_, r) = capture(|| export(40));

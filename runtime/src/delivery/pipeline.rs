@@ -663,11 +663,17 @@ impl Pipeline {
         self.dropped.fetch_add(lost.min(n), Ordering::Relaxed);
         let (drops, since, diverted) = {
             let mut q = lock(&self.queue);
-            (
+            let taken = (
                 std::mem::take(&mut q.drops),
                 q.drops_since.take(),
                 q.diverted.take(),
-            )
+            );
+            if taken.0 == 0 && taken.2.is_none() && delivered.recovered.is_empty() {
+                // Nothing to report (the usual case): done under the same lock.
+                self.count_done(&mut q, n);
+                return;
+            }
+            taken
         };
         for (sink, e) in delivered.recovered {
             eprintln!(
@@ -713,9 +719,17 @@ impl Pipeline {
             );
         }
         // Counted done only now, with the reports above queued: `flush` then waits for them.
-        let mut q = lock(&self.queue);
+        self.count_done(&mut lock(&self.queue), n);
+    }
+
+    /// Counts `n` records written and wakes whoever waits for that. A notification is a
+    /// system call even with no one waiting, and with no writer thread every record ends a
+    /// batch: the waiters are counted under the queue's lock, so none is missed.
+    fn count_done(&self, q: &mut Queue, n: u64) {
         q.done += n;
-        self.progress.notify_all();
+        if q.flushing > 0 || q.waiting > 0 {
+            self.progress.notify_all();
+        }
     }
 
     /// Waits until every record accepted before the call is written, with what the writer

@@ -2,8 +2,9 @@
 //!
 //! A record is assembled from three kinds of parts:
 //! - constant per call site, encoded once ([`Callsite`]): event, level, outcome and `where`;
-//! - per invocation, encoded as the call starts ([`Invocation`]): `ts`, `who`, `inputs`, `fields`;
-//! - at the end: `output` or `error`, `duration_ns`, and `seq` (taken by the dispatcher).
+//! - per invocation, encoded as the call runs ([`Invocation`]): `who`, `inputs`, `fields`;
+//! - at the end: `output` or `error`, `duration_ns`, `ts` (the body's start) and `seq` (taken
+//!   by the dispatcher).
 //!
 //! Layout of one line:
 //! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..[,"budget_ns":..,"over_budget":..][,"usage":..,"units":..],"where":{..},`
@@ -268,12 +269,14 @@ enum Section {
 pub struct Invocation {
     callsite: &'static Callsite,
     dispatcher: &'static Dispatcher,
-    /// `{"ts":"..","seq":` then `who`, `inputs`, `fields`, and at the end `output` / `error`.
+    /// `who`, `inputs`, `fields`, and at the end `output` / `error`.
     buf: Vec<u8>,
-    head_len: usize,
     section: Section,
     /// When the handler's body began ([`Invocation::begin_body`]); none for an event.
     start: Option<Instant>,
+    /// The body's time, read as it returned: before the output is recorded, so that
+    /// recording it (the first time, paging in seclog's own code) is not the handler's time.
+    duration_ns: Option<u64>,
     finished: bool,
     /// Members the ambient context adds to `where` (e.g. `"lambda":{...}`).
     where_extra: Option<Arc<[u8]>>,
@@ -290,18 +293,14 @@ impl Invocation {
     #[inline]
     pub fn start(callsite: &'static Callsite) -> Self {
         let dispatcher = setup::current();
-        let Scratch { mut buf, manifest } = take_scratch();
-        buf.extend_from_slice(b"{\"ts\":\"");
-        super::time::write_rfc3339(&mut buf, SystemTime::now());
-        buf.extend_from_slice(b"\",\"seq\":");
-        let head_len = buf.len();
+        let Scratch { buf, manifest } = take_scratch();
         Invocation {
             callsite,
             dispatcher,
             buf,
-            head_len,
             section: Section::None,
             start: None,
+            duration_ns: None,
             finished: false,
             where_extra: None,
             location: None,
@@ -444,6 +443,7 @@ impl Invocation {
     /// Success, with the returned value recorded as `output`.
     #[inline]
     pub fn finish_output<T: Loggable + ?Sized>(&mut self, output: &T) {
+        self.stop_clock();
         self.close_section();
         self.buf.extend_from_slice(b",\"output\":");
         self.manifest.set_root("output", "");
@@ -453,12 +453,14 @@ impl Invocation {
 
     /// Success, with no `output` (a unit return, or `ret = skip`).
     pub fn finish_success(&mut self) {
+        self.stop_clock();
         self.close_section();
         self.emit(Outcome::Success);
     }
 
     /// Failure, with the `Err` value recorded as `error`.
     pub fn finish_error<E: Loggable + ?Sized>(&mut self, error: &E) {
+        self.stop_clock();
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
         self.manifest.set_root("error", "");
@@ -468,6 +470,7 @@ impl Invocation {
 
     /// Failure, with the error's `Display` form recorded as `error` (`err = display`).
     pub fn finish_error_display<E: fmt::Display + ?Sized>(&mut self, error: &E) {
+        self.stop_clock();
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
         self.manifest.set_root("error", "");
@@ -477,6 +480,7 @@ impl Invocation {
 
     /// Failure, with the error's `Debug` form recorded as `error` (`err = debug`).
     pub fn finish_error_debug<E: fmt::Debug + ?Sized>(&mut self, error: &E) {
+        self.stop_clock();
         self.close_section();
         self.buf.extend_from_slice(b",\"error\":");
         self.manifest.set_root("error", "");
@@ -486,16 +490,26 @@ impl Invocation {
 
     /// Failure, with no `error` (`err = skip`).
     pub fn finish_failure(&mut self) {
+        self.stop_clock();
         self.close_section();
         self.emit(Outcome::Failure);
     }
 
+    /// Reads the body's time, once: as the body returns (or unwinds), before anything else.
+    #[inline]
+    fn stop_clock(&mut self) {
+        if self.duration_ns.is_none() {
+            // An event has no body: its duration is 0.
+            self.duration_ns = Some(self.start.map_or(0, |s| {
+                u64::try_from(s.elapsed().as_nanos()).unwrap_or(u64::MAX)
+            }));
+        }
+    }
+
     fn emit(&mut self, outcome: Outcome) {
         self.finished = true;
-        // An event has no body: its duration is 0.
-        let duration_ns = self.start.map_or(0, |s| {
-            u64::try_from(s.elapsed().as_nanos()).unwrap_or(u64::MAX)
-        });
+        self.stop_clock();
+        let duration_ns = self.duration_ns.unwrap_or(0);
         let callsite = self.callsite;
         let over_budget = callsite.budget_ns != 0 && duration_ns > callsite.budget_ns;
         if !callsite.meta.mandatory
@@ -513,7 +527,11 @@ impl Invocation {
         } else {
             &frags.heads[outcome as usize]
         };
-        let (head, body) = self.buf.split_at(self.head_len);
+        // A handler's `ts` is its body's start, on the clock reading `duration_ns` began with.
+        let ts = self
+            .start
+            .map_or_else(SystemTime::now, super::time::wall_clock_at);
+        let body = &self.buf[..];
         let (location, where_extra, units) = (self.location, &self.where_extra, self.units);
         let facts = Facts {
             duration_ns,
@@ -523,8 +541,10 @@ impl Invocation {
             over_budget,
         };
         dispatcher.emit(facts, |out| {
-            out.reserve(head.len() + body.len() + 256);
-            out.extend_from_slice(head);
+            out.reserve(body.len() + 320);
+            out.extend_from_slice(b"{\"ts\":\"");
+            super::time::write_rfc3339(out, ts);
+            out.extend_from_slice(b"\",\"seq\":");
             let seq_at = out.len();
             out.extend_from_slice(head_frag);
             out.extend_from_slice(itoa::Buffer::new().format(duration_ns).as_bytes());
@@ -556,6 +576,7 @@ impl Invocation {
 impl Drop for Invocation {
     fn drop(&mut self) {
         if !self.finished {
+            self.stop_clock();
             self.close_section();
             let outcome = if std::thread::panicking() {
                 Outcome::Panic

@@ -2,7 +2,7 @@
 //! e.g. `2026-11-22T12:00:00.000000123Z` (always 30 bytes).
 
 use std::cell::Cell;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The last second RFC 3339 with four-digit years can express.
 const MAX_SECS: u64 = 253_402_300_799;
@@ -11,6 +11,35 @@ thread_local! {
     /// The date and time of day (`YYYY-MM-DDTHH:MM:SS`) of the last second formatted on this
     /// thread: calls within one second only write their nanoseconds.
     static LAST_SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((u64::MAX, [0; 19])) };
+
+    /// A reading of both clocks on this thread: the wall clock at a monotonic instant.
+    static CALIBRATION: Cell<Option<(Instant, SystemTime)>> = const { Cell::new(None) };
+}
+
+/// How long a thread's reading of the wall clock is carried forward by the monotonic clock.
+/// Both clocks are slewed alike by time synchronisation; only a step of the wall clock
+/// (`settimeofday`) shows this much later.
+const RECALIBRATE: Duration = Duration::from_secs(1);
+
+/// The wall-clock time at `at`, a monotonic instant already read (a handler's start): the
+/// wall clock is read once a second per thread and carried forward by the monotonic clock
+/// in between, so that a record reads the clock twice (its body's start and end), not three
+/// times.
+pub(crate) fn wall_clock_at(at: Instant) -> SystemTime {
+    CALIBRATION
+        .try_with(|c| {
+            if let Some((mono, wall)) = c.get()
+                && let Some(since) = at.checked_duration_since(mono)
+                && since < RECALIBRATE
+            {
+                return wall + since;
+            }
+            let (mono, wall) = (Instant::now(), SystemTime::now());
+            c.set(Some((mono, wall)));
+            wall.checked_sub(mono.saturating_duration_since(at))
+                .unwrap_or(wall)
+        })
+        .unwrap_or_else(|_| SystemTime::now())
 }
 
 /// Appends `t` in RFC 3339 UTC with nanoseconds.
@@ -90,6 +119,30 @@ mod tests {
             let t = UNIX_EPOCH + Duration::new(secs, (secs % 1_000_000_000) as u32);
             assert_eq!(fmt(t), humantime::format_rfc3339_nanos(t).to_string());
             secs = secs * 3 + 7_777_777;
+        }
+    }
+
+    #[test]
+    fn the_wall_clock_at_an_instant_follows_the_system_clock() {
+        for _ in 0..3 {
+            let before = SystemTime::now();
+            let at = Instant::now();
+            let wall = wall_clock_at(at);
+            let after = SystemTime::now();
+            // Within the clocks' reading cost of each other, and ordered with `at`.
+            assert!(
+                wall + Duration::from_millis(5) >= before,
+                "{wall:?} {before:?}"
+            );
+            assert!(
+                wall <= after + Duration::from_millis(5),
+                "{wall:?} {after:?}"
+            );
+            let later = at + Duration::from_millis(250);
+            assert_eq!(
+                wall_clock_at(later).duration_since(wall).unwrap(),
+                Duration::from_millis(250)
+            );
         }
     }
 

@@ -60,6 +60,7 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 mod entropy;
+mod grams;
 mod pii;
 mod rules;
 
@@ -181,7 +182,10 @@ pub struct Scrubbed {
 /// `s` with every secret and every piece of personal data found replaced, or `None` when
 /// nothing is found. Looks for everything, whatever the process-wide switches say.
 pub fn scrub(s: &str) -> Option<String> {
-    scrub_with(s, Config::ALL).map(|r| r.text)
+    let found = scrub_with(s, Config::ALL).map(|r| r.text);
+    // Called on its own, not while a record is made: the faster automata may start now.
+    after_record();
+    found
 }
 
 /// `s` with every secret and every piece of personal data found replaced; borrowed when

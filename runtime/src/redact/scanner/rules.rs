@@ -11,6 +11,7 @@ use super::entropy::{
     KeyClass, is_filler, is_placeholder, key_class, looks_random, names_a_placeholder, sequential,
     shannon, wordy,
 };
+use super::grams::Grams;
 use super::{Hit, Hits, Mask};
 
 /// Where a rule's regex runs.
@@ -985,8 +986,10 @@ const MAX_ATTEMPTS: usize = 512;
 
 struct Compiled {
     /// The keyword automata while the faster ones are being built: quick to build, a little
-    /// slower to search.
-    quick: Automata,
+    /// slower to search, each built the first time a string needs it (the short strings'
+    /// prefilter settles most of a process's first strings without either).
+    quick_all: OnceLock<Keywords>,
+    quick_short: OnceLock<Keywords>,
     /// The keyword automata as DFAs: the fastest to search, about a millisecond to build, so
     /// built on a thread of their own the first time the scanner runs (a process's start-up
     /// does not wait for them).
@@ -995,6 +998,9 @@ struct Compiled {
     /// searched), compiled the first time one of its keywords is found: most processes
     /// never meet most rules, and compiling all of them took a cold start 12 ms.
     regexes: Vec<OnceLock<(Regex, usize)>>,
+    /// The short rules' keywords by their first bytes: most short strings are settled by it
+    /// without an automaton's search.
+    short_grams: Grams,
 }
 
 /// The keyword automata of one kind; both kinds find the same matches.
@@ -1009,8 +1015,8 @@ struct Automata {
 impl Automata {
     fn new(kind: AhoCorasickKind) -> Self {
         Automata {
-            all: Keywords::new(0..RULES.len(), kind),
-            short: Keywords::new((0..RULES.len()).filter(|&i| RULES[i].short), kind),
+            all: Keywords::all(kind),
+            short: Keywords::short(kind),
         }
     }
 }
@@ -1025,6 +1031,16 @@ struct Keywords {
 }
 
 impl Keywords {
+    /// Every rule's keywords.
+    fn all(kind: AhoCorasickKind) -> Self {
+        Keywords::new(0..RULES.len(), kind)
+    }
+
+    /// The keywords of the rules that can match a short string.
+    fn short(kind: AhoCorasickKind) -> Self {
+        Keywords::new((0..RULES.len()).filter(|&i| RULES[i].short), kind)
+    }
+
     fn new(rules: impl Iterator<Item = usize>, kind: AhoCorasickKind) -> Self {
         let mut keywords = Vec::new();
         let mut rule_of = Vec::new();
@@ -1082,11 +1098,22 @@ fn regex(c: &Compiled, i: usize) -> &(Regex, usize) {
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     FAST.store(FAST_WANTED, Ordering::Release);
     Compiled {
-        quick: Automata::new(AhoCorasickKind::ContiguousNFA),
+        quick_all: OnceLock::new(),
+        quick_short: OnceLock::new(),
         fast: OnceLock::new(),
         regexes: (0..RULES.len()).map(|_| OnceLock::new()).collect(),
+        short_grams: short_grams(),
     }
 });
+
+fn short_grams() -> Grams {
+    Grams::new(
+        RULES
+            .iter()
+            .filter(|r| r.short)
+            .flat_map(|r| r.keywords.iter().copied()),
+    )
+}
 
 /// Whether the fast automata are wanted (the scanner has run) and whether their thread has
 /// been started.
@@ -1124,14 +1151,20 @@ const N_RULES: usize = RULES.len();
 /// Adds every secret in `hay` to `hits`.
 pub(super) fn find(hay: &[u8], hits: &mut Hits) {
     let c = &*COMPILED;
-    let automata = c.fast.get().unwrap_or(&c.quick);
+    let fast = c.fast.get();
+    let quick = |cell: &'static OnceLock<Keywords>, build: fn(AhoCorasickKind) -> Keywords| {
+        cell.get_or_init(|| build(AhoCorasickKind::ContiguousNFA))
+    };
     // A rule cannot match in a string shorter than its shortest match: short strings (names,
     // statuses) are searched for fewer keywords. Most strings hold no keyword at all: one
     // unanchored pass says so, cheaper than setting up the overlapping search.
     let keywords = if hay.len() < SHORT {
-        &automata.short
+        if !c.short_grams.may_hold(hay) {
+            return;
+        }
+        fast.map_or_else(|| quick(&c.quick_short, Keywords::short), |a| &a.short)
     } else {
-        &automata.all
+        fast.map_or_else(|| quick(&c.quick_all, Keywords::all), |a| &a.all)
     };
     if !keywords.ac.is_match(hay) {
         return;
@@ -1259,12 +1292,58 @@ mod tests {
         }
     }
 
+    /// The prefilter of short strings lets through every string the short strings'
+    /// automaton finds a keyword in: each keyword alone, in other cases, between other text,
+    /// and cut at every length.
+    #[test]
+    fn the_short_strings_prefilter_never_turns_a_keyword_away() {
+        let grams = short_grams();
+        let quick = Automata::new(AhoCorasickKind::ContiguousNFA);
+        let mut hays = Vec::new();
+        for k in RULES
+            .iter()
+            .filter(|r| r.short)
+            .flat_map(|r| r.keywords.iter())
+        {
+            for text in [
+                k.to_string(),
+                k.to_uppercase(),
+                k.to_lowercase(),
+                format!("ab{k}"),
+                format!("x {} y", k.to_uppercase()),
+            ] {
+                for end in 1..=text.len() {
+                    hays.push(text[..end].to_owned());
+                }
+            }
+        }
+        let mut found = 0;
+        for hay in hays.iter().filter(|h| h.len() < SHORT) {
+            if quick.short.ac.is_match(hay.as_bytes()) {
+                found += 1;
+                assert!(grams.may_hold(hay.as_bytes()), "{hay:?}");
+            }
+        }
+        assert!(found > 200, "{found}");
+        for clean in [
+            "alice",
+            "accepted",
+            "hello world",
+            "bob",
+            "order-1234",
+            "shipped",
+        ] {
+            assert!(!grams.may_hold(clean.as_bytes()), "{clean}");
+        }
+    }
+
     /// Every rule's regex compiles and has a shortest match, read off the regex itself; a
     /// rule declared `short` is one that can match a short string, and its keywords are in
     /// the short strings' automaton.
     #[test]
     fn every_rule_has_a_shortest_match() {
         let c = &*COMPILED;
+        let short = Keywords::short(AhoCorasickKind::ContiguousNFA);
         for (i, r) in RULES.iter().enumerate() {
             let &(_, n) = regex(c, i);
             assert!(n > 0, "{}", r.tag);
@@ -1274,7 +1353,7 @@ mod tests {
                 "rule {i} ({}): shortest match {n}",
                 r.tag
             );
-            let in_short = c.quick.short.rule_of.iter().any(|&ri| usize::from(ri) == i);
+            let in_short = short.rule_of.iter().any(|&ri| usize::from(ri) == i);
             assert_eq!(in_short, r.short, "{}", r.tag);
         }
     }
