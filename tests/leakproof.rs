@@ -2,8 +2,16 @@
 //! (structs, enums, `Vec`, `Option`, maps, tuples), run through `#[security_logged]` as input,
 //! output and error, and through `event!` — no secret's bytes appear in any record, raw or
 //! JSON-escaped, beyond what a strategy documents as kept.
+//!
+//! Each property runs twice: through capture (records finished on the calling thread), and
+//! through an installed pipeline, where the writer thread scans the strings and finishes the
+//! records that reach the sink. The second also puts secrets the scanner must find (tokens,
+//! e-mail addresses) into free text of every length, unmarked.
+
+mod common;
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
 
 use proptest::prelude::*;
 use seclog::testing::capture;
@@ -205,8 +213,80 @@ fn handle(input: Outer, fail: bool) -> Result<Outer, Failure> {
     }
 }
 
+#[security_logged]
+fn annotate(note: &str, short: &str) -> usize {
+    note.len() + short.len()
+}
+
+/// Free text holding a token and an e-mail address at random places, and a short string
+/// holding an e-mail address: what the scanner must find without any marking.
+fn scanned() -> impl Strategy<Value = (String, String, Vec<String>)> {
+    (
+        "[a-z ]{0,300}",
+        "[a-z ]{0,40}",
+        "[A-Za-z0-9]{36}",
+        "[A-Z]{3,6}",
+        "[A-Z]{2,4}",
+    )
+        .prop_map(|(before, after, token, local, short_local)| {
+            let token = format!("ghp_{token}");
+            let mail = format!("{local}@example.org");
+            let short_mail = format!("{short_local}@ab.io");
+            let note = format!("{before} {token} {after} {mail}.");
+            (note, short_mail.clone(), vec![token, local, short_local])
+        })
+}
+
+/// The records `run` makes as the installed pipeline writes them: finished by its writer
+/// thread, read back from the sink.
+fn through_the_writer(run: impl FnOnce()) -> Vec<Value> {
+    static SINK: OnceLock<common::Memory> = OnceLock::new();
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let sink = SINK.get_or_init(|| {
+        let sink = common::Memory::default();
+        let guard = seclog::builder()
+            .sink(sink.clone())
+            .install()
+            .expect("installed once");
+        // Installed for the whole test binary.
+        std::mem::forget(guard);
+        sink
+    });
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let start = sink.bytes().len();
+    run();
+    assert!(seclog::flush());
+    common::parse(&sink.bytes()[start..])
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn no_secret_reaches_a_sink_through_the_writer(
+        o in outer(),
+        fail in any::<bool>(),
+        (note, short, found) in scanned(),
+    ) {
+        let mut secrets = secrets(&o);
+        secrets.extend(found.into_iter().map(|s| (s, 0, 0)));
+        let copy = o.clone();
+        let records = through_the_writer(|| {
+            let _ = handle(o, fail);
+            event!("sensitive_read", value = &copy);
+            annotate(&note, &short);
+        });
+        prop_assert!(records.len() >= 3, "{records:?}");
+        let annotated = records
+            .iter()
+            .find(|r| r["where"]["fn"] == "leakproof::annotate")
+            .expect("the annotate record");
+        let listed = annotated["redacted"].as_array().cloned().unwrap_or_default();
+        for entry in ["inputs.note:scan", "inputs.note:pii_email", "inputs.short:pii_email"] {
+            prop_assert!(listed.contains(&Value::from(entry)), "{entry} not in {listed:?}");
+        }
+        assert_no_leak(&records, &secrets)?;
+    }
 
     #[test]
     fn no_secret_reaches_a_record(o in outer(), fail in any::<bool>()) {

@@ -1,13 +1,51 @@
-//! Any bytes, as a string, written into a record through the capture sink and through the
-//! encoder: always exactly one line of valid JSON, and with the scanner off (secrets and
-//! personal data) the string reads back as it went in (after lossy UTF-8 decoding), or as its
-//! cut prefix and the cut mark when it is over the string limit. Strings go in as values,
-//! `Display` errors, and object keys (cut at the same limit).
+//! Any bytes, as a string, written into a record through the capture sink, through the
+//! installed pipeline (queued, then scanned and finished by the writer thread before the sink
+//! gets it) and through the encoder: always exactly one line of valid JSON, and with the
+//! scanner off (secrets and personal data) the string reads back as it went in (after lossy
+//! UTF-8 decoding), or as its cut prefix and the cut mark when it is over the string limit.
+//! Strings go in as values, `Display` errors, and object keys (cut at the same limit).
 #![no_main]
+
+use std::io;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use seclog::{Encoder, Limits, Loggable, security_logged};
 use serde_json::Value;
+
+/// What the installed pipeline's writer hands its sink.
+#[derive(Clone, Default)]
+struct Memory(Arc<Mutex<Vec<u8>>>);
+
+impl seclog::Sink for Memory {
+    fn write(&self, record: &[u8]) -> io::Result<()> {
+        self.0.lock().unwrap().extend_from_slice(record);
+        Ok(())
+    }
+}
+
+/// The records `run` makes, as the writer thread finished them into the sink.
+fn through_the_writer(run: impl FnOnce()) -> Vec<Value> {
+    static SINK: OnceLock<Memory> = OnceLock::new();
+    let sink = SINK.get_or_init(|| {
+        let sink = Memory::default();
+        let guard = seclog::builder()
+            .sink(sink.clone())
+            .watching(false)
+            .install()
+            .expect("installed once");
+        std::mem::forget(guard);
+        sink
+    });
+    run();
+    assert!(seclog::flush());
+    let bytes = std::mem::take(&mut *sink.0.lock().unwrap());
+    bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| one_line(std::str::from_utf8(l).expect("records are UTF-8")))
+        .collect()
+}
 
 #[security_logged(event = "fuzz_echo", err = display)]
 fn echo(text: &str, fail: bool) -> Result<usize, String> {
@@ -83,19 +121,33 @@ fuzz_target!(|data: &[u8]| {
     let fail = mode & 2 == 2;
     let (_, records) = seclog::testing::capture(|| echo(&text, fail));
     assert_eq!(records.len(), 1, "one call, one record");
-    let record = &records[0];
-    let input = record["inputs"]["text"]
-        .as_str()
-        .expect("the input is a string");
-    let error = fail.then(|| record["error"].as_str().expect("the error is a string"));
-
+    // The pipeline's own records (its start) go to the same sink.
+    let written: Vec<Value> = through_the_writer(|| {
+        let _ = echo(&text, fail);
+    })
+    .into_iter()
+    .filter(|r| r["event"].as_str().is_some_and(|e| e.starts_with("fuzz_echo")))
+    .collect();
+    assert_eq!(written.len(), 1, "one call, one record: {written:?}");
+    for record in [&records[0], &written[0]] {
+        let input = record["inputs"]["text"]
+            .as_str()
+            .expect("the input is a string");
+        let error = fail.then(|| record["error"].as_str().expect("the error is a string"));
+        if scan {
+            continue;
+        }
+        check_round_trip(&text, input);
+        if let Some(error) = error {
+            check_round_trip(&text, error);
+        }
+    }
     if scan {
+        // Scanned on either thread, the same string is written the same way.
+        assert_eq!(records[0]["inputs"], written[0]["inputs"]);
+        assert_eq!(records[0]["redacted"], written[0]["redacted"]);
         return;
     }
     check_round_trip(&text, value.as_str().expect("a string"));
-    check_round_trip(&text, input);
-    if let Some(error) = error {
-        check_round_trip(&text, error);
-    }
     check_round_trip(&text, keys[0]);
 });

@@ -11,7 +11,7 @@
 //! | layer | holds | public as |
 //! |---|---|---|
 //! | `redact/` | what a withheld value becomes, decided on plain text: strategies, the pseudonym key, [`Secret`], the scanner for secrets and personal data (and its switches) | [`redact`] |
-//! | `record/` | the hot path: the [`Encoder`] (escaping, [`Limits`], the scanner on every unmarked string), [`Loggable`], [`Level`], time, the clock's state (`adjtimex`), the `Invocation` that assembles one record, and the writers of redacted values | [`Encoder`], [`Loggable`], [`Level`], [`Limits`], [`Outcome`], [`to_json`] |
+//! | `record/` | the hot path: the [`Encoder`] (escaping, [`Limits`], the scanner on every unmarked string), [`Loggable`], [`Level`], time, the clock's state (`adjtimex`), the `Invocation` that writes one record's body, the finisher that completes it (`pending`), and the writers of redacted values | [`Encoder`], [`Loggable`], [`Level`], [`Limits`], [`Outcome`], [`to_json`] |
 //! | `who/` | the caller: the ambient [`context`] across async code, [`Caller`], [`Identify`]; the axum and Lambda adapters | [`context`], `axum`, `lambda` |
 //! | `what/` | what happened: typed [`events`], rejected input ([`validation`]), [`upload`]s, [`sql`] by shape, the [`crash`] hook | same names |
 //! | `format/`, `integrity/` | a record as ECS; the forward-secure chain and its verifier | [`format`], [`integrity`] |
@@ -29,6 +29,9 @@
 //! - The record needs the process-wide configuration (its limits, `where`, the level filter,
 //!   the hand-over of finished bytes), and so does [`delivery::stats`]: both go through
 //!   `setup::current()`, which returns the dispatcher, and use only its few crate-wide methods.
+//!   A record's last steps (its head, the scan of its strings, its list of redactions) are
+//!   taken by `record/pending.rs` on the thread that finishes it, the writer's as a rule:
+//!   that module reads the same configuration by the same path.
 //! - The record's `who` and `#[sql]` inputs are written by the layers that own them: `who/`
 //!   and `what/sql.rs` add `Invocation::identify` and `Invocation::input_sql` to the type the
 //!   record defines, and write through its crate-wide methods.

@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
 /// The upward paths the module map names: (file, path used).
 const UPWARD: &[(&str, &str)] = &[
     ("record/invocation.rs", "crate::setup"),
+    ("record/pending.rs", "crate::setup"),
     ("delivery/mod.rs", "crate::setup"),
 ];
 

@@ -1,10 +1,14 @@
 //! Delivery: how records get from the handler's thread to the sinks.
 //!
-//! The handler's thread only encodes a record and appends it to a bounded in-memory queue. A
-//! background writer thread (started by [`crate::Builder::install`]) takes everything queued
-//! at once and hands it to each sink as one batch, so a burst of records costs a few `write`
-//! calls, and the sinks' work (sealing into the integrity chain, formatting, network I/O)
-//! never runs on the handler's thread. Records gather for up to a millisecond before the
+//! The handler's thread only writes a record's body (its values) and appends it to a bounded
+//! in-memory queue. A background writer thread (started by [`crate::Builder::install`])
+//! takes everything queued at once, finishes each record (its head, the scan of its strings
+//! for secrets and personal data, its list of redactions: no record leaves the queue
+//! unfinished) and hands the batch to each sink, so a burst of records costs a few `write`
+//! calls, and neither the scanner nor the sinks' work (sealing into the integrity chain,
+//! formatting, network I/O) runs on the handler's thread. While the writer falls behind,
+//! handlers scan their short strings themselves, so that the work is shared between the
+//! threads. Records gather for up to a millisecond before the
 //! writer takes them (less when the queue is half full, a flush waits or the program shuts
 //! down): the queue's lock and cache lines then pass between the threads once per batch
 //! rather than every few records, which the handler's thread would pay for. The writer gives

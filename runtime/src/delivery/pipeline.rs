@@ -14,7 +14,8 @@ use seclog_macros::event;
 use super::{Backpressure, Fallback, Stats};
 use crate::format::Format;
 use crate::integrity::ChainWriter;
-use crate::record::Facts;
+use crate::record::pending::{self, HEADER_LEN, Header};
+use crate::record::{Facts, Outcome};
 use crate::sink::Sink;
 use crate::watch::{self, Watcher};
 
@@ -32,6 +33,10 @@ const IDLE: Duration = Duration::from_millis(20);
 /// the queue's lock and cache lines then change hands once per batch, not every few records.
 /// A flush, a producer waiting for room, a half-full queue or shutdown ends the wait.
 const GATHER: Duration = Duration::from_millis(1);
+/// Once this much is queued the writer takes it without waiting out [`GATHER`]: a batch
+/// that fits in a core's cache is finished from it and written into it, one larger misses
+/// on every line twice.
+const BATCH: usize = 64 * 1024;
 /// A sink that panics this many times in a row on the same batch loses that batch (counted
 /// as dropped): retrying a deterministic bug would stall the pipeline forever.
 const MAX_PANICS: u32 = 3;
@@ -90,11 +95,11 @@ struct Episode {
 }
 
 struct Queue {
-    /// Complete records, each ending in `\n`, in `seq` order.
+    /// Records in `seq` order, each framed: a tag, the length of what follows, then a
+    /// finished record with its facts ([`DONE`]) or a record's header and body for the
+    /// writer to finish ([`PENDING`]). Nothing leaves the queue unfinished: see
+    /// [`unframe`].
     buf: Vec<u8>,
-    /// What the watcher reads of each record in `buf`, in the same order (empty without a
-    /// watcher).
-    facts: Vec<Facts>,
     count: u64,
     /// Records ever queued, and those the writer is done with: `flush` waits for the one to
     /// catch up with the other.
@@ -119,8 +124,80 @@ struct Queue {
     stop: bool,
 }
 
+/// A queued record that is finished: its facts (12 bytes), then its bytes.
+const DONE: u8 = 1;
+/// A queued record for the writer to finish: its [`Header`], then its body.
+const PENDING: u8 = 2;
+/// A frame's tag and length.
+const FRAME_HEAD: usize = 5;
+const FACTS_LEN: usize = 12;
+
+fn frame(buf: &mut Vec<u8>, tag: u8, len: usize) {
+    buf.push(tag);
+    buf.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+fn frame_done(buf: &mut Vec<u8>, record: &[u8], seq_at: usize, seq: u64, facts: &Facts) {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(seq);
+    frame(buf, DONE, FACTS_LEN + record.len() + digits.len());
+    buf.extend_from_slice(&facts.duration_ns.to_le_bytes());
+    buf.extend_from_slice(&facts.site.to_le_bytes());
+    buf.push(facts.outcome as u8);
+    buf.push(u8::from(facts.over_budget));
+    let (head, tail) = record.split_at(seq_at.min(record.len()));
+    buf.extend_from_slice(head);
+    buf.extend_from_slice(digits.as_bytes());
+    buf.extend_from_slice(tail);
+}
+
+fn frame_pending(buf: &mut Vec<u8>, header: &Header, body: &[u8], seq: u64) {
+    frame(buf, PENDING, HEADER_LEN + body.len());
+    header.write(buf, seq);
+    buf.extend_from_slice(body);
+}
+
+/// Turns queued frames into finished records, appended to `out`, and their facts: the one
+/// way records leave the queue. Returns how many could not be read back (none, unless the
+/// queue was written by something else than its own framing).
+fn unframe(raw: &[u8], out: &mut Vec<u8>, facts: &mut Vec<Facts>) -> u64 {
+    let mut lost = 0;
+    let mut rest = raw;
+    while rest.len() >= FRAME_HEAD {
+        let tag = rest[0];
+        let len = u32::from_le_bytes([rest[1], rest[2], rest[3], rest[4]]) as usize;
+        let Some(payload) = rest.get(FRAME_HEAD..FRAME_HEAD + len) else {
+            lost += 1;
+            break;
+        };
+        rest = &rest[FRAME_HEAD + len..];
+        if tag == DONE && len >= FACTS_LEN {
+            let p = payload;
+            let record = &p[FACTS_LEN..];
+            out.extend_from_slice(record);
+            facts.push(Facts {
+                duration_ns: u64::from_le_bytes(p[..8].try_into().unwrap_or_default()),
+                len: u32::try_from(record.len()).unwrap_or(u32::MAX),
+                site: u16::from_le_bytes([p[8], p[9]]),
+                outcome: Outcome::ALL[usize::from(p[10] & 3)],
+                over_budget: p[11] != 0,
+            });
+        } else if let Some(f) = (tag == PENDING)
+            .then(|| pending::finish_queued(out, payload))
+            .flatten()
+        {
+            facts.push(f);
+        } else {
+            lost += 1;
+        }
+    }
+    lost
+}
+
 struct Writer {
     slots: Vec<Slot>,
+    /// The queue's frames last taken, finished into `batch` by [`prepare`](Self::prepare).
+    raw: Vec<u8>,
     /// The batch being delivered (held while a sink fails) and its record count.
     batch: Vec<u8>,
     facts: Vec<Facts>,
@@ -133,21 +210,27 @@ struct Writer {
 }
 
 impl Writer {
-    /// Takes the queued records as the current batch (then [`seal`](Self::seal) it, with
-    /// the queue's lock released).
+    /// Takes the queued records as the current batch (then [`prepare`](Self::prepare) it,
+    /// with the queue's lock released).
     fn take(&mut self, q: &mut Queue) {
-        std::mem::swap(&mut q.buf, &mut self.batch);
-        std::mem::swap(&mut q.facts, &mut self.facts);
+        std::mem::swap(&mut q.buf, &mut self.raw);
         self.batch_count = std::mem::take(&mut q.count);
         q.overflow = false;
     }
 
-    /// Seals the current batch, off the queue's lock: producers go on meanwhile.
-    fn seal(&mut self) {
+    /// Finishes the records taken and seals them, off the queue's lock: producers go on
+    /// meanwhile. Returns how many could not be read back.
+    fn prepare(&mut self) -> u64 {
+        self.batch.clear();
+        self.facts.clear();
+        let lost = unframe(&self.raw, &mut self.batch, &mut self.facts);
+        self.raw.clear();
+        self.batch_count -= lost.min(self.batch_count);
         if let Some(chain) = &mut self.chain {
             self.sealed.clear();
             chain.seal_batch(&self.batch, &mut self.sealed);
         }
+        lost
     }
 
     /// What the sinks receive: the batch sealed, when there is a chain.
@@ -171,6 +254,10 @@ pub(crate) struct Pipeline {
     writer: Mutex<Writer>,
     thread: Mutex<Option<JoinHandle<()>>>,
     background: AtomicBool,
+    /// The last batch the writer took was more than [`BATCH`]: records come faster than it
+    /// finishes them, so handlers scan their short strings themselves (see
+    /// [`settles_short_strings`](Self::settles_short_strings)).
+    behind: AtomicBool,
     capacity: usize,
     policy: Backpressure,
     flush_timeout: Duration,
@@ -211,7 +298,6 @@ impl Pipeline {
         Pipeline {
             queue: CachePadded::new(Mutex::new(Queue {
                 buf: Vec::with_capacity(capacity.min(64 * 1024)),
-                facts: Vec::new(),
                 count: 0,
                 accepted: 0,
                 done: 0,
@@ -229,6 +315,7 @@ impl Pipeline {
             progress: Condvar::new(),
             writer: Mutex::new(Writer {
                 slots,
+                raw: Vec::new(),
                 batch: Vec::new(),
                 facts: Vec::new(),
                 batch_count: 0,
@@ -237,6 +324,7 @@ impl Pipeline {
             }),
             thread: Mutex::new(None),
             background: AtomicBool::new(false),
+            behind: AtomicBool::new(false),
             capacity: capacity.max(1),
             policy,
             flush_timeout,
@@ -309,18 +397,56 @@ impl Pipeline {
         Ok(())
     }
 
-    /// Appends a record given as its bytes without `seq`, where the digits go, and its facts
-    /// for the watcher. Returns the `seq` it was given, unless it was dropped.
-    pub(crate) fn push(&self, record: &[u8], seq_at: usize, mut facts: Facts) -> Option<u64> {
+    /// Whether a record's short strings are better scanned by the handler's thread than
+    /// left to the writer: with no writer thread (the emitting thread finishes records
+    /// anyway, and scanning in place saves marking), or while the writer falls behind (the
+    /// work then moves to where there is time for it).
+    pub(crate) fn settles_short_strings(&self) -> bool {
+        !self.background.load(Ordering::Relaxed) || self.behind.load(Ordering::Relaxed)
+    }
+
+    /// Appends a finished record given as its bytes without `seq`, where the digits go, and
+    /// its facts for the watcher. Returns the `seq` it was given, unless it was dropped.
+    pub(crate) fn push(&self, record: &[u8], seq_at: usize, facts: Facts) -> Option<u64> {
+        self.enqueue(
+            record.len(),
+            |buf, seq| frame_done(buf, record, seq_at, seq, &facts),
+            |line, seq| insert_seq(line, record, seq_at, seq),
+        )
+    }
+
+    /// Appends a record for the writer to finish (see [`pending`]). Returns the `seq` it was
+    /// given, unless it was dropped.
+    pub(crate) fn push_pending(&self, header: &Header, body: &[u8]) -> Option<u64> {
+        self.enqueue(
+            HEADER_LEN + body.len(),
+            |buf, seq| frame_pending(buf, header, body, seq),
+            |line, seq| {
+                let mut entry = Vec::with_capacity(HEADER_LEN + body.len());
+                header.write(&mut entry, seq);
+                entry.extend_from_slice(body);
+                pending::finish_queued(line, &entry);
+            },
+        )
+    }
+
+    /// Queues a record of about `len` bytes: `frame` appends it to the queue with the `seq`
+    /// it is given; `line` writes it finished, for stderr, when the queue has no room.
+    fn enqueue(
+        &self,
+        len: usize,
+        frame: impl FnOnce(&mut Vec<u8>, u64),
+        line: impl FnOnce(&mut Vec<u8>, u64),
+    ) -> Option<u64> {
         let background = self.background.load(Ordering::Acquire);
         let draining = DRAINING.try_with(Cell::get).unwrap_or(true);
         let mut q = lock(&self.queue);
-        if !draining && q.buf.len() + record.len() > self.capacity && !q.buf.is_empty() {
+        if !draining && q.buf.len() + len > self.capacity && !q.buf.is_empty() {
             let fallback = match self.policy {
                 Backpressure::DropNewest => Fallback::Drop,
                 Backpressure::Block { max_wait, fallback } => {
                     if background && !q.overflow {
-                        q = self.wait_for_room(q, record.len(), max_wait);
+                        q = self.wait_for_room(q, len, max_wait);
                     } else if !background {
                         drop(q);
                         self.drain();
@@ -329,7 +455,7 @@ impl Pipeline {
                     fallback
                 }
             };
-            if q.buf.len() + record.len() > self.capacity && !q.buf.is_empty() {
+            if q.buf.len() + len > self.capacity && !q.buf.is_empty() {
                 match fallback {
                     Fallback::Drop => {
                         q.drops += 1;
@@ -349,25 +475,22 @@ impl Pipeline {
                             .add(seq);
                         drop(q);
                         self.fallback.fetch_add(1, Ordering::Relaxed);
-                        let mut line = Vec::with_capacity(record.len() + 20);
-                        insert_seq(&mut line, record, seq_at, seq);
-                        let _ = io::stderr().lock().write_all(&line);
+                        let mut out = Vec::with_capacity(len + 320);
+                        line(&mut out, seq);
+                        let _ = io::stderr().lock().write_all(&out);
                         return Some(seq);
                     }
                 }
             }
         }
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
-        let start = q.buf.len();
-        insert_seq(&mut q.buf, record, seq_at, seq);
-        if self.watch.is_some() {
-            facts.len = u32::try_from(q.buf.len() - start).unwrap_or(u32::MAX);
-            q.facts.push(facts);
-        }
+        let before = q.buf.len();
+        frame(&mut q.buf, seq);
         q.count += 1;
         q.accepted += 1;
         q.own += u64::from(draining);
-        let wake = q.writer_asleep || q.buf.len() > self.capacity / 2;
+        let full = |n: usize| n >= BATCH || n > self.capacity / 2;
+        let wake = q.writer_asleep || (full(q.buf.len()) && !full(before));
         drop(q);
         if wake {
             self.ready.notify_one();
@@ -418,7 +541,8 @@ impl Pipeline {
                         self.progress.notify_all();
                     }
                 }
-                w.seal();
+                self.behind.store(w.raw.len() >= BATCH, Ordering::Relaxed);
+                self.count_lost(w.prepare());
                 self.watch_batch(&w.batch, &w.facts);
             }
             if w.batch_count == 0 {
@@ -485,7 +609,12 @@ impl Pipeline {
         }
         let until = Instant::now() + GATHER;
         loop {
-            if q.stop || q.flushing > 0 || q.waiting > 0 || q.buf.len() > self.capacity / 2 {
+            if q.stop
+                || q.flushing > 0
+                || q.waiting > 0
+                || q.buf.len() >= BATCH
+                || q.buf.len() > self.capacity / 2
+            {
                 break;
             }
             let now = Instant::now();
@@ -516,7 +645,7 @@ impl Pipeline {
                     }
                     w.take(&mut q);
                 }
-                w.seal();
+                self.count_lost(w.prepare());
                 self.watch_batch(&w.batch, &w.facts);
                 watched = true;
             }
@@ -722,6 +851,15 @@ impl Pipeline {
         self.count_done(&mut lock(&self.queue), n);
     }
 
+    /// Counts records that could not be read back from the queue (none unless its framing
+    /// is broken) as dropped and done, so that `flush` does not wait for them.
+    fn count_lost(&self, lost: u64) {
+        if lost > 0 {
+            self.dropped.fetch_add(lost, Ordering::Relaxed);
+            self.count_done(&mut lock(&self.queue), lost);
+        }
+    }
+
     /// Counts `n` records written and wakes whoever waits for that. A notification is a
     /// system call even with no one waiting, and with no writer thread every record ends a
     /// batch: the waiters are counted under the queue's lock, so none is missed.
@@ -823,11 +961,12 @@ impl Pipeline {
             if !handle.is_finished() {
                 // The writer keeps its batch (and the chain) inside the sink; what is still
                 // queued goes where the back-pressure policy sends records that find no room.
-                let (rest, queued) = {
+                let (raw, queued) = {
                     let mut q = lock(&self.queue);
-                    q.facts.clear();
                     (std::mem::take(&mut q.buf), std::mem::take(&mut q.count))
                 };
+                let mut rest = Vec::with_capacity(raw.len() + raw.len() / 2);
+                unframe(&raw, &mut rest, &mut Vec::new());
                 let in_sink = self.stats().pending.saturating_sub(queued);
                 match self.fallback_at_exit() {
                     Fallback::Stderr => {
@@ -870,7 +1009,9 @@ impl Pipeline {
                 );
                 let mut err = io::stderr().lock();
                 let _ = err.write_all(w.outgoing());
-                let rest = std::mem::take(&mut q.buf);
+                let raw = std::mem::take(&mut q.buf);
+                let mut rest = Vec::with_capacity(raw.len() + raw.len() / 2);
+                unframe(&raw, &mut rest, &mut Vec::new());
                 match &mut w.chain {
                     Some(chain) => {
                         let mut sealed = Vec::with_capacity(rest.len() + rest.len() / 4);
@@ -898,7 +1039,6 @@ impl Pipeline {
             slot.lost = 0;
         }
         q.buf.clear();
-        q.facts.clear();
         q.count = 0;
         q.done += held;
     }

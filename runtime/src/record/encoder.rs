@@ -40,41 +40,41 @@ pub struct Encoder<'a> {
     scan: bool,
     /// What the scanner looks for, read once per encoder.
     scan_config: scanner::Config,
-    /// Where redactions are listed, for records (not for `to_json`), and where the value
-    /// this encoder writes starts in `buf`.
-    manifest: Option<(&'a mut Manifest, usize)>,
+    /// Writing a record's body for the writer to finish ([`super::pending`]): strings to scan
+    /// and redactions to list are marked in place, and the writer thread scans them and
+    /// lists the redactions as it finishes the record. Otherwise (`to_json`) strings are
+    /// scanned here and nothing is listed.
+    marked: bool,
+    /// Marked strings are only those of [`scanner::SHORT`] bytes or more: shorter ones are
+    /// scanned here (see `Pipeline::settles_short_strings`).
+    settle_short: bool,
 }
 
 /// The record's list of redactions: `"redacted":["inputs.req.password:full", ...]` — paths
 /// and strategies, never values.
 #[derive(Default)]
 pub(crate) struct Manifest {
-    /// The record key the value sits under (`inputs`, `output`, ...) and, for `inputs` and
-    /// `fields`, its name encoded as JSON with its colon (`"req":`).
-    root: (&'static str, &'static str),
     /// Encoded entries, comma-separated.
     entries: Vec<u8>,
 }
 
 impl Manifest {
-    pub(crate) fn set_root(&mut self, section: &'static str, key_json: &'static str) {
-        self.root = (section, key_json);
-    }
-
     /// Adds an entry for the value about to be written after `written`, the JSON written so
-    /// far under the root, redacted `how`. The path is read back from that JSON: nothing is
-    /// tracked while writing, so records without redactions pay nothing for the manifest.
-    fn note(&mut self, written: &[u8], how: &str) {
+    /// far under the root, redacted `how`. The root is the record key the value sits under
+    /// (`inputs`, `output`, ...) and, for `inputs` and `fields`, its name encoded as JSON
+    /// with its colon (`"req":`). The path is read back from the JSON: nothing is tracked
+    /// while writing, so records without redactions pay nothing for the manifest.
+    pub(crate) fn note(&mut self, section: &str, key_json: &[u8], written: &[u8], how: &str) {
         let e = &mut self.entries;
         if !e.is_empty() {
             e.push(b',');
         }
         e.push(b'"');
-        e.extend_from_slice(self.root.0.as_bytes());
-        if let Some(key) = self.root.1.get(1..self.root.1.len().saturating_sub(2)) {
+        e.extend_from_slice(section.as_bytes());
+        if let Some(key) = key_json.get(1..key_json.len().saturating_sub(2)) {
             if !key.is_empty() {
                 e.push(b'.');
-                e.extend_from_slice(key.as_bytes());
+                e.extend_from_slice(key);
             }
         }
         for seg in open_path(written) {
@@ -94,16 +94,6 @@ impl Manifest {
         e.push(b':');
         e.extend_from_slice(how.as_bytes());
         e.push(b'"');
-    }
-
-    /// Notes a redaction of the whole value under the root.
-    pub(crate) fn note_root(&mut self, how: &str) {
-        self.note(&[], how);
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.entries.clear();
-        self.root = ("", "");
     }
 
     /// `,"redacted":[...]`, if anything was redacted.
@@ -169,35 +159,31 @@ impl<'a> Encoder<'a> {
             depth: 0,
             scan: config.any(),
             scan_config: config,
-            manifest: None,
+            marked: false,
+            settle_short: true,
         }
     }
 
-    /// An encoder for a record's value, listing its redactions in `manifest`.
-    pub(crate) fn with_manifest(
-        buf: &'a mut Vec<u8>,
-        limits: Limits,
-        manifest: &'a mut Manifest,
-    ) -> Self {
-        let start = buf.len();
+    /// An encoder for a value of a record's body, which the writer finishes (see
+    /// [`super::pending`]): its strings are scanned and its redactions listed then, but for
+    /// short strings when `settle_short` (scanned here).
+    pub(crate) fn marked(buf: &'a mut Vec<u8>, limits: Limits, settle_short: bool) -> Self {
         let mut enc = Encoder::new(buf, limits);
-        enc.manifest = Some((manifest, start));
+        enc.marked = true;
+        enc.settle_short = settle_short;
         enc
+    }
+
+    /// Whether a string of `len` bytes is left to the writer to scan.
+    fn defers(&self, len: usize) -> bool {
+        self.marked && (len >= scanner::SHORT || !self.settle_short)
     }
 
     /// Lists the value about to be written as redacted `how` (`full`, `hash`, `last`, `scan`,
     /// ...) in the record's manifest.
     pub(crate) fn note_redaction(&mut self, how: &str) {
-        if let Some((m, start)) = self.manifest.as_mut() {
-            m.note(&self.buf[*start..], how);
-        }
-    }
-
-    /// Lists what the scanner found in the value about to be written: `scan` for secrets,
-    /// `pii_email`, `pii_card`, ... for personal data.
-    fn note_scan(&mut self, found: scanner::Found) {
-        for name in found.names() {
-            self.note_redaction(name);
+        if self.marked {
+            super::pending::mark_note(self.buf, how);
         }
     }
 
@@ -252,22 +238,24 @@ impl<'a> Encoder<'a> {
         }
         // Scan what is kept, plus a margin so that a secret across the cut is still seen.
         let window = &s[..floor_char_boundary(s, s.len().min(max.saturating_add(256)))];
-        let Some(scrubbed) = scanner::scrub_with(window, self.scan_config) else {
-            return write_str_limited(self.buf, s, max);
-        };
-        self.note_scan(scrubbed.found);
-        let clean = scrubbed.text;
-        self.buf.push(b'"');
-        if s.len() <= max && clean.len() <= max {
-            escape_into(self.buf, &clean);
-        } else {
-            escape_into(
-                self.buf,
-                &clean[..floor_char_boundary(&clean, max.min(clean.len()))],
-            );
-            write_cut_mark(self.buf, s.len().max(clean.len()), "bytes");
+        if self.defers(window.len()) {
+            return super::pending::mark_str(self.buf, window, s.len(), self.scan_config);
         }
-        self.buf.push(b'"');
+        let at = self.buf.len();
+        let found = write_scanned(self.buf, window, s.len(), max, self.scan_config);
+        self.note_found(at, found);
+    }
+
+    /// Lists what the scanner found in the string written at `at`, in a record's body: the
+    /// writer lists it in place of the marks.
+    fn note_found(&mut self, at: usize, found: scanner::Found) {
+        if self.marked && found != scanner::Found::default() {
+            let mut marks = Vec::new();
+            for name in found.names() {
+                super::pending::mark_note(&mut marks, name);
+            }
+            self.buf.splice(at..at, marks);
+        }
     }
 
     /// Writes the `Display` form of a value as a string, escaped and cut like [`str`](Self::str).
@@ -296,16 +284,19 @@ impl<'a> Encoder<'a> {
             };
             let _ = fmt::write(&mut w, args);
             let total = w.total;
-            let clean = scanner::scrub_with(&text, self.scan_config).map(|r| {
-                self.note_scan(r.found);
-                r.text
-            });
-            self.buf.push(b'"');
-            escape_into(self.buf, clean.as_deref().unwrap_or(&text));
-            if total > self.limits.max_string_bytes {
-                write_cut_mark(self.buf, total, "bytes");
+            if self.defers(text.len()) {
+                super::pending::mark_formatted(self.buf, &text, total, self.scan_config);
+                return;
             }
-            self.buf.push(b'"');
+            let at = self.buf.len();
+            let found = write_scanned_formatted(
+                self.buf,
+                &text,
+                total,
+                self.limits.max_string_bytes,
+                self.scan_config,
+            );
+            self.note_found(at, found);
             return;
         }
         self.buf.push(b'"');
@@ -674,6 +665,55 @@ impl Drop for Array<'_, '_> {
     }
 }
 
+/// Writes `window` (the start of a string of `len` bytes, a margin past the cut included)
+/// as a JSON string cut at `max` bytes, with every secret and piece of personal data the
+/// scanner finds under `config` replaced. Returns what it found.
+pub(crate) fn write_scanned(
+    buf: &mut Vec<u8>,
+    window: &str,
+    len: usize,
+    max: usize,
+    config: scanner::Config,
+) -> scanner::Found {
+    let Some(scrubbed) = scanner::scrub_with(window, config) else {
+        // `len` is the whole string's: a cut string is marked with it.
+        write_str_limited_len(buf, window, len, max);
+        return scanner::Found::default();
+    };
+    let clean = scrubbed.text;
+    buf.push(b'"');
+    if len <= max && clean.len() <= max {
+        escape_into(buf, &clean);
+    } else {
+        escape_into(
+            buf,
+            &clean[..floor_char_boundary(&clean, max.min(clean.len()))],
+        );
+        write_cut_mark(buf, len.max(clean.len()), "bytes");
+    }
+    buf.push(b'"');
+    scrubbed.found
+}
+
+/// Writes `text`, the first bytes of a value's formatted form of `total` bytes, as a JSON
+/// string, scanned like [`write_scanned`]; marked as cut when `total` is over `max`.
+pub(crate) fn write_scanned_formatted(
+    buf: &mut Vec<u8>,
+    text: &str,
+    total: usize,
+    max: usize,
+    config: scanner::Config,
+) -> scanner::Found {
+    let scrubbed = scanner::scrub_with(text, config);
+    buf.push(b'"');
+    escape_into(buf, scrubbed.as_ref().map_or(text, |r| &r.text));
+    if total > max {
+        write_cut_mark(buf, total, "bytes");
+    }
+    buf.push(b'"');
+    scrubbed.map(|r| r.found).unwrap_or_default()
+}
+
 /// The mark that ends a cut string or collection: `…[truncated from N bytes]`.
 fn write_cut_mark(buf: &mut Vec<u8>, total: usize, unit: &str) {
     buf.extend_from_slice("…[truncated from ".as_bytes());
@@ -685,12 +725,17 @@ fn write_cut_mark(buf: &mut Vec<u8>, total: usize, unit: &str) {
 
 /// Writes `s` as a JSON string, cut at `max` bytes on a character boundary and marked.
 pub(crate) fn write_str_limited(buf: &mut Vec<u8>, s: &str, max: usize) {
+    write_str_limited_len(buf, s, s.len(), max);
+}
+
+/// [`write_str_limited`] for `s`, the start of a string of `len` bytes.
+fn write_str_limited_len(buf: &mut Vec<u8>, s: &str, len: usize, max: usize) {
     buf.push(b'"');
-    if s.len() <= max {
+    if len <= max {
         escape_into(buf, s);
     } else {
-        escape_into(buf, &s[..floor_char_boundary(s, max)]);
-        write_cut_mark(buf, s.len(), "bytes");
+        escape_into(buf, &s[..floor_char_boundary(s, max.min(s.len()))]);
+        write_cut_mark(buf, len, "bytes");
     }
     buf.push(b'"');
 }

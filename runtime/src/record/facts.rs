@@ -3,8 +3,8 @@
 //! The writer thread watches every record (see `watch`). Reading the few facts it needs from
 //! the record's JSON would cost a parse per record, and would pull every record's bytes to the
 //! writer's core, which the handler's thread then pays to take back when it writes the next
-//! records. The invocation knows the facts already, so it hands them over in 16 bytes: the
-//! handler's thread pays for moving those alone.
+//! records. The invocation knows the facts already: they travel in the queued record's header
+//! (see `pending`), and whoever finishes the record gives them to the watcher in 16 bytes.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Mutex, PoisonError};
@@ -16,8 +16,8 @@ use super::invocation::{Callsite, Outcome};
 #[derive(Clone, Copy, Debug)]
 pub struct Facts {
     pub duration_ns: u64,
-    /// The record's length in its batch, `seq` and the final newline included (set by the
-    /// queue); `u32::MAX` for a longer record, whose end is then found in its bytes.
+    /// The record's length in its batch, `seq` and the final newline included (set when it
+    /// is finished); `u32::MAX` for a longer record, whose end is then found in its bytes.
     pub len: u32,
     /// The call site's number ([`Callsite::id`]); 0 for none, and the record is read from
     /// its bytes.

@@ -2,9 +2,12 @@
 //!
 //! A record is assembled from three kinds of parts:
 //! - constant per call site, encoded once ([`Callsite`]): event, level, outcome and `where`;
-//! - per invocation, encoded as the call runs ([`Invocation`]): `who`, `inputs`, `fields`;
-//! - at the end: `output` or `error`, `duration_ns`, `ts` (the body's start) and `seq` (taken
-//!   by the dispatcher).
+//! - per invocation, encoded as the call runs ([`Invocation`]): `who`, `inputs`, `fields`,
+//!   and at the end `output` or `error`: the record's body, whose strings to scan and
+//!   redactions to list are marked for the finisher ([`super::pending`]);
+//! - from the facts the invocation hands over with its body (`duration_ns`, `ts`, the body's
+//!   start, and `seq`, taken when the record is queued): the head, written by the finisher on
+//!   the thread that finishes the record, the writer's as a rule.
 //!
 //! Layout of one line:
 //! `{"ts":..,"seq":..,"event":..,"level":..,"outcome":..,"duration_ns":..[,"budget_ns":..,"over_budget":..][,"usage":..,"units":..],"where":{..},`
@@ -15,12 +18,12 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::sync::atomic::AtomicU16;
 use std::sync::{Arc, OnceLock};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
-use super::encoder::{Encoder, Manifest, escape_into, write_str_limited};
-use super::facts::Facts;
+use super::encoder::{Encoder, escape_into, write_str_limited};
 use super::level::Level;
 use super::loggable::Loggable;
+use super::pending::{self, Header, Root};
 use crate::redact;
 // The one way up: the process-wide dispatcher (limits, `where`, the level filter, hand-over).
 use crate::setup::{self, Dispatcher};
@@ -49,7 +52,7 @@ impl Outcome {
         }
     }
 
-    const ALL: [Outcome; 4] = [
+    pub(crate) const ALL: [Outcome; 4] = [
         Outcome::Success,
         Outcome::Failure,
         Outcome::Panic,
@@ -87,19 +90,19 @@ pub struct Callsite {
     fragments: [OnceLock<Fragments>; 2],
 }
 
-struct Fragments {
+pub(super) struct Fragments {
     /// `,"event":..,"level":..,"outcome":..,"duration_ns":` per outcome.
-    heads: [Box<[u8]>; 4],
+    pub(super) heads: [Box<[u8]>; 4],
     /// The same for a call over its budget: the level raised to `WARN` at least.
-    heads_over_budget: [Box<[u8]>; 4],
+    pub(super) heads_over_budget: [Box<[u8]>; 4],
     /// `,"budget_ns":..,"over_budget":` (empty without a budget).
-    budget: Box<[u8]>,
+    pub(super) budget: Box<[u8]>,
     /// `,"usage":..,"units":` (empty without a usage).
-    usage: Box<[u8]>,
+    pub(super) usage: Box<[u8]>,
     /// `,"where":{"service":..,"fn":..` — `where` up to its location.
-    where_head: Box<[u8]>,
+    pub(super) where_head: Box<[u8]>,
     /// `,"file":..,"line":..`.
-    where_location: Box<[u8]>,
+    pub(super) where_location: Box<[u8]>,
 }
 
 impl fmt::Debug for Callsite {
@@ -185,7 +188,7 @@ impl Callsite {
         b.into_boxed_slice()
     }
 
-    fn fragments(&self, d: &Dispatcher) -> &Fragments {
+    pub(super) fn fragments(&self, d: &Dispatcher) -> &Fragments {
         self.fragments[d.slot()].get_or_init(|| {
             let (where_head, where_location) = d.where_fragments(&self.meta);
             let budget = if self.budget_ns == 0 {
@@ -216,37 +219,27 @@ impl Callsite {
     }
 }
 
-/// What an invocation writes into: the record's bytes and its redaction manifest.
-#[derive(Default)]
-struct Scratch {
-    buf: Vec<u8>,
-    manifest: Manifest,
-}
-
 thread_local! {
-    /// Spare scratch space, so that a call allocates nothing in the steady state.
-    static POOL: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+    /// Spare buffers for records' bodies, so that a call allocates nothing in the steady
+    /// state.
+    static POOL: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
 const POOL_MAX: usize = 16;
 const BUF_KEEP_MAX: usize = 64 * 1024;
 
-fn take_scratch() -> Scratch {
+fn take_scratch() -> Vec<u8> {
     POOL.try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
         .ok()
         .flatten()
-        .unwrap_or_else(|| Scratch {
-            buf: Vec::with_capacity(512),
-            manifest: Manifest::default(),
-        })
+        .unwrap_or_else(|| Vec::with_capacity(512))
 }
 
-fn return_scratch(mut scratch: Scratch) {
-    if scratch.buf.capacity() > BUF_KEEP_MAX {
+fn return_scratch(mut scratch: Vec<u8>) {
+    if scratch.capacity() > BUF_KEEP_MAX {
         return;
     }
-    scratch.buf.clear();
-    scratch.manifest.clear();
+    scratch.clear();
     let _ = POOL.try_with(|p| {
         if let Ok(mut p) = p.try_borrow_mut()
             && p.len() < POOL_MAX
@@ -269,7 +262,8 @@ enum Section {
 pub struct Invocation {
     callsite: &'static Callsite,
     dispatcher: &'static Dispatcher,
-    /// `who`, `inputs`, `fields`, and at the end `output` / `error`.
+    /// `who`, `inputs`, `fields`, and at the end `output` / `error`: the body the record is
+    /// finished from (see [`pending`]), its strings still to scan.
     buf: Vec<u8>,
     section: Section,
     /// When the handler's body began ([`Invocation::begin_body`]); none for an event.
@@ -283,17 +277,17 @@ pub struct Invocation {
     /// Where the record was made, when not the call site's own location (helpers called
     /// with `#[track_caller]`).
     location: Option<&'static Location<'static>>,
-    /// The redactions made in this record.
-    manifest: Manifest,
     /// Units of the call site's usage this call counts (`units = ..`, default 1).
     units: u64,
+    /// Short strings are scanned on this thread rather than by the writer.
+    settle_short: bool,
 }
 
 impl Invocation {
     #[inline]
     pub fn start(callsite: &'static Callsite) -> Self {
         let dispatcher = setup::current();
-        let Scratch { buf, manifest } = take_scratch();
+        let buf = take_scratch();
         Invocation {
             callsite,
             dispatcher,
@@ -304,8 +298,8 @@ impl Invocation {
             finished: false,
             where_extra: None,
             location: None,
-            manifest,
             units: 1,
+            settle_short: dispatcher.pipeline().settles_short_strings(),
         }
     }
 
@@ -344,10 +338,10 @@ impl Invocation {
         let limits = self.dispatcher.limits();
         let mark = self.buf.len();
         self.where_extra = where_members;
-        self.manifest.set_root("who", "");
-        let (buf, manifest) = (&mut self.buf, &mut self.manifest);
+        pending::mark_root(&mut self.buf, Root::Who, "");
+        let (buf, settle) = (&mut self.buf, self.settle_short);
         let wrote = catch_unwind(AssertUnwindSafe(|| {
-            write(&mut Encoder::with_manifest(buf, limits, manifest))
+            write(&mut Encoder::marked(buf, limits, settle))
         }));
         if wrote.is_err() {
             self.buf.truncate(mark);
@@ -360,14 +354,6 @@ impl Invocation {
     /// Opens `section` if needed and writes `key_json`: a name encoded as JSON at compile time,
     /// colon included.
     fn open(&mut self, section: Section, key_json: &'static str) {
-        self.manifest.set_root(
-            if section == Section::Inputs {
-                "inputs"
-            } else {
-                "fields"
-            },
-            key_json,
-        );
         if self.section == section {
             self.buf.push(b',');
         } else {
@@ -379,6 +365,19 @@ impl Invocation {
             });
         }
         self.buf.extend_from_slice(key_json.as_bytes());
+        let root = if section == Section::Inputs {
+            Root::Inputs
+        } else {
+            Root::Fields
+        };
+        pending::mark_root(&mut self.buf, root, key_json);
+    }
+
+    /// Starts `output` or `error`.
+    fn open_end(&mut self, key: &[u8], root: Root) {
+        self.close_section();
+        self.buf.extend_from_slice(key);
+        pending::mark_root(&mut self.buf, root, "");
     }
 
     fn close_section(&mut self) {
@@ -392,12 +391,12 @@ impl Invocation {
         self.encode(|enc| enc.value(value));
     }
 
-    /// Runs an encoding step on this record's buffer, listing redactions in its manifest.
+    /// Runs an encoding step on this record's body.
     fn encode(&mut self, f: impl FnOnce(&mut Encoder<'_>)) {
         let limits = self.dispatcher.limits();
-        let manifest = &mut self.manifest;
+        let settle = self.settle_short;
         guarded(&mut self.buf, |buf| {
-            f(&mut Encoder::with_manifest(buf, limits, manifest))
+            f(&mut Encoder::marked(buf, limits, settle))
         });
     }
 
@@ -417,7 +416,7 @@ impl Invocation {
     /// Records a parameter as `text`, already redacted, listed in the manifest as `how`.
     pub(crate) fn input_redacted_as(&mut self, key_json: &'static str, how: &str, text: &str) {
         self.open(Section::Inputs, key_json);
-        self.manifest.note_root(how);
+        pending::mark_note(&mut self.buf, how);
         self.encode(|enc| enc.raw_str(text));
     }
 
@@ -430,7 +429,7 @@ impl Invocation {
     /// Records a parameter as `"[REDACTED]"`.
     pub fn input_redacted(&mut self, key_json: &'static str) {
         self.open(Section::Inputs, key_json);
-        self.manifest.note_root("full");
+        pending::mark_note(&mut self.buf, "full");
         redact::write_redacted(&mut self.buf);
     }
 
@@ -444,9 +443,7 @@ impl Invocation {
     #[inline]
     pub fn finish_output<T: Loggable + ?Sized>(&mut self, output: &T) {
         self.stop_clock();
-        self.close_section();
-        self.buf.extend_from_slice(b",\"output\":");
-        self.manifest.set_root("output", "");
+        self.open_end(b",\"output\":", Root::Output);
         self.value(output);
         self.emit(Outcome::Success);
     }
@@ -461,9 +458,7 @@ impl Invocation {
     /// Failure, with the `Err` value recorded as `error`.
     pub fn finish_error<E: Loggable + ?Sized>(&mut self, error: &E) {
         self.stop_clock();
-        self.close_section();
-        self.buf.extend_from_slice(b",\"error\":");
-        self.manifest.set_root("error", "");
+        self.open_end(b",\"error\":", Root::Error);
         self.value(error);
         self.emit(Outcome::Failure);
     }
@@ -471,9 +466,7 @@ impl Invocation {
     /// Failure, with the error's `Display` form recorded as `error` (`err = display`).
     pub fn finish_error_display<E: fmt::Display + ?Sized>(&mut self, error: &E) {
         self.stop_clock();
-        self.close_section();
-        self.buf.extend_from_slice(b",\"error\":");
-        self.manifest.set_root("error", "");
+        self.open_end(b",\"error\":", Root::Error);
         self.encode(|enc| enc.display(&error));
         self.emit(Outcome::Failure);
     }
@@ -481,9 +474,7 @@ impl Invocation {
     /// Failure, with the error's `Debug` form recorded as `error` (`err = debug`).
     pub fn finish_error_debug<E: fmt::Debug + ?Sized>(&mut self, error: &E) {
         self.stop_clock();
-        self.close_section();
-        self.buf.extend_from_slice(b",\"error\":");
-        self.manifest.set_root("error", "");
+        self.open_end(b",\"error\":", Root::Error);
         self.encode(|enc| enc.debug(&error));
         self.emit(Outcome::Failure);
     }
@@ -519,57 +510,29 @@ impl Invocation {
         {
             return;
         }
-        self.manifest.write(&mut self.buf);
-        let dispatcher = self.dispatcher;
-        let frags = callsite.fragments(dispatcher);
-        let head_frag = if over_budget {
-            &frags.heads_over_budget[outcome as usize]
-        } else {
-            &frags.heads[outcome as usize]
-        };
+        // `where`'s own members go last in the body; the finisher puts them in `where`.
+        let where_start = self.buf.len();
+        if let Some(l) = self.location {
+            write_location(&mut self.buf, l.file(), l.line());
+        }
+        if let Some(extra) = &self.where_extra {
+            self.buf.push(b',');
+            self.buf.extend_from_slice(extra);
+        }
         // A handler's `ts` is its body's start, on the clock reading `duration_ns` began with.
-        let ts = self
-            .start
-            .map_or_else(SystemTime::now, super::time::wall_clock_at);
-        let body = &self.buf[..];
-        let (location, where_extra, units) = (self.location, &self.where_extra, self.units);
-        let facts = Facts {
+        let ts = self.start.unwrap_or_else(Instant::now);
+        let header = Header {
+            seq: 0,
+            ts: super::time::mono(ts),
             duration_ns,
-            len: 0,
+            units: self.units,
+            where_len: u32::try_from(self.buf.len() - where_start).unwrap_or(0),
             site: callsite.id(),
             outcome,
             over_budget,
+            own_location: self.location.is_some(),
         };
-        dispatcher.emit(facts, |out| {
-            out.reserve(body.len() + 320);
-            out.extend_from_slice(b"{\"ts\":\"");
-            super::time::write_rfc3339(out, ts);
-            out.extend_from_slice(b"\",\"seq\":");
-            let seq_at = out.len();
-            out.extend_from_slice(head_frag);
-            out.extend_from_slice(itoa::Buffer::new().format(duration_ns).as_bytes());
-            if !frags.budget.is_empty() {
-                out.extend_from_slice(&frags.budget);
-                out.extend_from_slice(if over_budget { b"true" } else { b"false" });
-            }
-            if !frags.usage.is_empty() {
-                out.extend_from_slice(&frags.usage);
-                out.extend_from_slice(itoa::Buffer::new().format(units).as_bytes());
-            }
-            out.extend_from_slice(&frags.where_head);
-            match location {
-                None => out.extend_from_slice(&frags.where_location),
-                Some(l) => write_location(out, l.file(), l.line()),
-            }
-            if let Some(extra) = where_extra {
-                out.push(b',');
-                out.extend_from_slice(extra);
-            }
-            out.push(b'}');
-            out.extend_from_slice(body);
-            out.extend_from_slice(b"}\n");
-            seq_at
-        });
+        self.dispatcher.emit_pending(&header, &self.buf, callsite);
     }
 }
 
@@ -585,10 +548,7 @@ impl Drop for Invocation {
             };
             self.emit(outcome);
         }
-        return_scratch(Scratch {
-            buf: std::mem::take(&mut self.buf),
-            manifest: std::mem::take(&mut self.manifest),
-        });
+        return_scratch(std::mem::take(&mut self.buf));
     }
 }
 

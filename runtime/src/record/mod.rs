@@ -9,6 +9,7 @@ pub mod invocation;
 pub mod level;
 pub mod limits;
 pub mod loggable;
+pub(crate) mod pending;
 pub mod redacted;
 pub mod serde_value;
 pub mod time;

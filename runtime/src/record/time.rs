@@ -2,6 +2,7 @@
 //! e.g. `2026-11-22T12:00:00.000000123Z` (always 30 bytes).
 
 use std::cell::Cell;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The last second RFC 3339 with four-digit years can express.
@@ -12,34 +13,57 @@ thread_local! {
     /// thread: calls within one second only write their nanoseconds.
     static LAST_SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((u64::MAX, [0; 19])) };
 
-    /// A reading of both clocks on this thread: the wall clock at a monotonic instant.
-    static CALIBRATION: Cell<Option<(Instant, SystemTime)>> = const { Cell::new(None) };
+    /// A reading of both clocks on this thread: the wall clock (nanoseconds since the epoch)
+    /// at a monotonic instant (as [`mono`] gives it).
+    static CALIBRATION: Cell<Option<(i64, i128)>> = const { Cell::new(None) };
 }
 
-/// How long a thread's reading of the wall clock is carried forward by the monotonic clock.
-/// Both clocks are slewed alike by time synchronisation; only a step of the wall clock
-/// (`settimeofday`) shows this much later.
-const RECALIBRATE: Duration = Duration::from_secs(1);
+/// How long a thread's reading of the wall clock is carried forward (or back) by the
+/// monotonic clock. Both clocks are slewed alike by time synchronisation; only a step of the
+/// wall clock (`settimeofday`) shows this much later.
+const RECALIBRATE: i64 = 1_000_000_000;
 
-/// The wall-clock time at `at`, a monotonic instant already read (a handler's start): the
-/// wall clock is read once a second per thread and carried forward by the monotonic clock
-/// in between, so that a record reads the clock twice (its body's start and end), not three
-/// times.
-pub(crate) fn wall_clock_at(at: Instant) -> SystemTime {
-    CALIBRATION
-        .try_with(|c| {
-            if let Some((mono, wall)) = c.get()
-                && let Some(since) = at.checked_duration_since(mono)
-                && since < RECALIBRATE
-            {
-                return wall + since;
+/// The instant [`mono`] counts from.
+fn base() -> Instant {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    *BASE.get_or_init(Instant::now)
+}
+
+/// `at` as nanoseconds from a process-wide instant (negative before it): an instant in 8
+/// bytes, which a record carries to the thread that finishes it.
+pub(crate) fn mono(at: Instant) -> i64 {
+    let base = base();
+    match at.checked_duration_since(base) {
+        Some(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+        None => -i64::try_from(base.duration_since(at).as_nanos()).unwrap_or(i64::MAX),
+    }
+}
+
+/// The wall-clock time at `mono` (a monotonic instant already read: a handler's start), in
+/// nanoseconds since the epoch. The wall clock is read once a second per thread and carried
+/// by the monotonic clock in between, so that a record reads the clock twice (its body's
+/// start and end), not three times, and the thread finishing records reads it once a second.
+pub(crate) fn wall_nanos_at(mono_at: i64) -> i128 {
+    let read = || {
+        let now = mono(Instant::now());
+        let wall = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_nanos() as i128,
+            Err(e) => -(e.duration().as_nanos() as i128),
+        };
+        (now, wall)
+    };
+    let (at, wall) = CALIBRATION
+        .try_with(|c| match c.get() {
+            // `mono_at` may be before the reading: a record made on another thread.
+            Some((at, wall)) if mono_at.abs_diff(at) < RECALIBRATE as u64 => (at, wall),
+            _ => {
+                let fresh = read();
+                c.set(Some(fresh));
+                fresh
             }
-            let (mono, wall) = (Instant::now(), SystemTime::now());
-            c.set(Some((mono, wall)));
-            wall.checked_sub(mono.saturating_duration_since(at))
-                .unwrap_or(wall)
         })
-        .unwrap_or_else(|_| SystemTime::now())
+        .unwrap_or_else(|_| read());
+    wall + i128::from(mono_at) - i128::from(at)
 }
 
 /// Appends `t` in RFC 3339 UTC with nanoseconds.
@@ -47,10 +71,29 @@ pub(crate) fn wall_clock_at(at: Instant) -> SystemTime {
 /// Times outside 1970..=9999 (a broken clock) are clamped to the nearest end rather than
 /// failing: a record is always written.
 pub(crate) fn write_rfc3339(buf: &mut Vec<u8>, t: SystemTime) {
-    let (secs, nanos) = match t.duration_since(UNIX_EPOCH) {
-        Ok(d) if d.as_secs() <= MAX_SECS => (d.as_secs(), d.subsec_nanos()),
-        Ok(_) => (MAX_SECS, 999_999_999),
-        Err(_) => (0, 0),
+    let nanos = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(_) => -1,
+    };
+    write_rfc3339_nanos(buf, nanos);
+}
+
+/// Appends the time `nanos` after the epoch in RFC 3339 UTC, clamped like [`write_rfc3339`].
+pub(crate) fn write_rfc3339_nanos(buf: &mut Vec<u8>, nanos: i128) {
+    // In `u64`: a 128-bit division is many times slower.
+    let (secs, nanos) = match u64::try_from(nanos) {
+        Ok(n) => (n / 1_000_000_000, (n % 1_000_000_000) as u32),
+        Err(_) if nanos < 0 => (0, 0),
+        // Past 2554: rare enough for the slow division.
+        Err(_) => (
+            u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX),
+            (nanos % 1_000_000_000) as u32,
+        ),
+    };
+    let (secs, nanos) = if secs > MAX_SECS {
+        (MAX_SECS, 999_999_999)
+    } else {
+        (secs, nanos)
     };
     let date_time = LAST_SECOND
         .try_with(|last| {
@@ -124,25 +167,37 @@ mod tests {
 
     #[test]
     fn the_wall_clock_at_an_instant_follows_the_system_clock() {
+        let epoch_nanos = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_nanos() as i128;
+        let ms = 1_000_000;
         for _ in 0..3 {
-            let before = SystemTime::now();
-            let at = Instant::now();
-            let wall = wall_clock_at(at);
-            let after = SystemTime::now();
+            let before = epoch_nanos(SystemTime::now());
+            let at = mono(Instant::now());
+            let wall = wall_nanos_at(at);
+            let after = epoch_nanos(SystemTime::now());
             // Within the clocks' reading cost of each other, and ordered with `at`.
-            assert!(
-                wall + Duration::from_millis(5) >= before,
-                "{wall:?} {before:?}"
-            );
-            assert!(
-                wall <= after + Duration::from_millis(5),
-                "{wall:?} {after:?}"
-            );
-            let later = at + Duration::from_millis(250);
-            assert_eq!(
-                wall_clock_at(later).duration_since(wall).unwrap(),
-                Duration::from_millis(250)
-            );
+            assert!(wall + 5 * ms >= before, "{wall} {before}");
+            assert!(wall <= after + 5 * ms, "{wall} {after}");
+            let later = at + 250 * ms as i64;
+            assert_eq!(wall_nanos_at(later) - wall, 250 * ms);
+            // An instant before this thread's reading (a record made on another thread) is
+            // carried back by the same reading.
+            let earlier = later - 400 * ms as i64;
+            assert_eq!(wall_nanos_at(later) - wall_nanos_at(earlier), 400 * ms);
+        }
+    }
+
+    #[test]
+    fn mono_carries_an_instant_both_ways() {
+        let now = Instant::now();
+        let before = base()
+            .checked_sub(Duration::from_millis(5))
+            .unwrap_or(base());
+        for at in [now, before, now + Duration::from_secs(3)] {
+            let back = |m: i64| {
+                let d = Duration::from_nanos(m.unsigned_abs());
+                if m >= 0 { base() + d } else { base() - d }
+            };
+            assert_eq!(back(mono(at)), at);
         }
     }
 

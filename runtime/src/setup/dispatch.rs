@@ -14,7 +14,8 @@ use crate::delivery::Pipeline;
 use crate::delivery::pipeline::{SEQ, insert_seq};
 use crate::record::encoder::{escape_into, write_str_limited};
 use crate::record::invocation::write_location;
-use crate::record::{CallsiteMeta, Facts, Limits};
+use crate::record::pending::{self, Header};
+use crate::record::{Callsite, CallsiteMeta, Facts, Limits};
 use crate::testing;
 
 static INSTALLED: OnceLock<Dispatcher> = OnceLock::new();
@@ -203,6 +204,26 @@ impl Dispatcher {
         let mut loc = Vec::with_capacity(64);
         write_location(&mut loc, meta.file, meta.line);
         (b.into_boxed_slice(), loc.into_boxed_slice())
+    }
+
+    /// Emits the record of an invocation: `header` and `body` as [`pending`] describes them.
+    /// Queued as they are, for the writer to finish (on the writer thread, or on this one
+    /// with none running); finished here when the record goes elsewhere first: to a capture,
+    /// or to the `tracing` bridge.
+    pub(crate) fn emit_pending(&self, header: &Header, body: &[u8], callsite: &Callsite) {
+        #[cfg(feature = "tracing")]
+        let bridged = self.bridge.is_some();
+        #[cfg(not(feature = "tracing"))]
+        let bridged = false;
+        if header.site != 0 && !bridged && !testing::capturing() {
+            self.pipeline.push_pending(header, body);
+            crate::redact::scanner::after_record();
+            return;
+        }
+        let facts = header.facts(0);
+        self.emit(facts, |out| {
+            pending::finish(out, header, body, callsite, self, None)
+        });
     }
 
     /// Emits one record. `assemble` writes its bytes without the `seq` value and returns the

@@ -65,6 +65,7 @@ mod pii;
 mod rules;
 
 pub use pii::{PiiKind, PiiSet};
+pub(crate) use rules::SHORT;
 
 /// The most findings processed in one string; the text after them is not scanned and is
 /// recorded as `[REDACTED:unscanned]`.
@@ -129,6 +130,19 @@ impl Config {
     /// Whether there is anything to look for.
     pub fn any(self) -> bool {
         self.secrets || !self.pii.is_empty()
+    }
+
+    /// The configuration in one byte, for a string whose scan is left to the writer thread.
+    pub(crate) const fn to_byte(self) -> u8 {
+        self.pii.bits() | if self.secrets { 0x80 } else { 0 }
+    }
+
+    /// The configuration [`to_byte`](Self::to_byte) wrote.
+    pub(crate) const fn from_byte(b: u8) -> Config {
+        Config {
+            secrets: b & 0x80 != 0,
+            pii: PiiSet::from_bits(b),
+        }
     }
 }
 

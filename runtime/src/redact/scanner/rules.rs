@@ -1023,7 +1023,7 @@ impl Automata {
 
 /// Strings shorter than this (names, statuses, ids) are searched only for the keywords of
 /// rules that can match them.
-const SHORT: usize = 24;
+pub(crate) const SHORT: usize = 24;
 
 struct Keywords {
     ac: AhoCorasick,
