@@ -33,10 +33,9 @@ const IDLE: Duration = Duration::from_millis(20);
 /// the queue's lock and cache lines then change hands once per batch, not every few records.
 /// A flush, a producer waiting for room, a half-full queue or shutdown ends the wait.
 const GATHER: Duration = Duration::from_millis(1);
-/// Once this much is queued the writer takes it without waiting out [`GATHER`]: a batch
-/// that fits in a core's cache is finished from it and written into it, one larger misses
-/// on every line twice.
-const BATCH: usize = 64 * 1024;
+/// A batch larger than this says the writer is behind: records came faster than it finished
+/// them (see [`Pipeline::settles_short_strings`]).
+const BEHIND: usize = 64 * 1024;
 /// A sink that panics this many times in a row on the same batch loses that batch (counted
 /// as dropped): retrying a deterministic bug would stall the pipeline forever.
 const MAX_PANICS: u32 = 3;
@@ -132,29 +131,38 @@ const PENDING: u8 = 2;
 const FRAME_HEAD: usize = 5;
 const FACTS_LEN: usize = 12;
 
-fn frame(buf: &mut Vec<u8>, tag: u8, len: usize) {
+/// Appends a frame tagged `tag` whose payload `write` appends.
+fn frame(buf: &mut Vec<u8>, tag: u8, write: impl FnOnce(&mut Vec<u8>)) {
     buf.push(tag);
-    buf.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+    let at = buf.len();
+    buf.extend_from_slice(&[0; 4]);
+    write(buf);
+    let len = u32::try_from(buf.len() - at - 4).unwrap_or(u32::MAX);
+    buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
 }
 
 fn frame_done(buf: &mut Vec<u8>, record: &[u8], seq_at: usize, seq: u64, facts: &Facts) {
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(seq);
-    frame(buf, DONE, FACTS_LEN + record.len() + digits.len());
-    buf.extend_from_slice(&facts.duration_ns.to_le_bytes());
-    buf.extend_from_slice(&facts.site.to_le_bytes());
-    buf.push(facts.outcome as u8);
-    buf.push(u8::from(facts.over_budget));
-    let (head, tail) = record.split_at(seq_at.min(record.len()));
-    buf.extend_from_slice(head);
-    buf.extend_from_slice(digits.as_bytes());
-    buf.extend_from_slice(tail);
+    frame(buf, DONE, |buf| {
+        buf.extend_from_slice(&facts.duration_ns.to_le_bytes());
+        buf.extend_from_slice(&facts.site.to_le_bytes());
+        buf.push(facts.outcome as u8);
+        buf.push(u8::from(facts.over_budget));
+        insert_seq(buf, record, seq_at, seq);
+    });
 }
 
 fn frame_pending(buf: &mut Vec<u8>, header: &Header, body: &[u8], seq: u64) {
-    frame(buf, PENDING, HEADER_LEN + body.len());
-    header.write(buf, seq);
-    buf.extend_from_slice(body);
+    frame(buf, PENDING, |buf| {
+        header.write(buf, seq);
+        buf.extend_from_slice(body);
+    });
+}
+
+/// Queued frames as the finished records they hold: for stderr, at shutdown.
+fn finished(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 2);
+    unframe(raw, &mut out, &mut Vec::new());
+    out
 }
 
 /// Turns queued frames into finished records, appended to `out`, and their facts: the one
@@ -254,7 +262,7 @@ pub(crate) struct Pipeline {
     writer: Mutex<Writer>,
     thread: Mutex<Option<JoinHandle<()>>>,
     background: AtomicBool,
-    /// The last batch the writer took was more than [`BATCH`]: records come faster than it
+    /// The last batch the writer took was more than [`BEHIND`]: records come faster than it
     /// finishes them, so handlers scan their short strings themselves (see
     /// [`settles_short_strings`](Self::settles_short_strings)).
     behind: AtomicBool,
@@ -484,13 +492,11 @@ impl Pipeline {
             }
         }
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
-        let before = q.buf.len();
         frame(&mut q.buf, seq);
         q.count += 1;
         q.accepted += 1;
         q.own += u64::from(draining);
-        let full = |n: usize| n >= BATCH || n > self.capacity / 2;
-        let wake = q.writer_asleep || (full(q.buf.len()) && !full(before));
+        let wake = q.writer_asleep || q.buf.len() > self.capacity / 2;
         drop(q);
         if wake {
             self.ready.notify_one();
@@ -541,7 +547,7 @@ impl Pipeline {
                         self.progress.notify_all();
                     }
                 }
-                self.behind.store(w.raw.len() >= BATCH, Ordering::Relaxed);
+                self.behind.store(w.raw.len() >= BEHIND, Ordering::Relaxed);
                 self.count_lost(w.prepare());
                 self.watch_batch(&w.batch, &w.facts);
             }
@@ -609,12 +615,7 @@ impl Pipeline {
         }
         let until = Instant::now() + GATHER;
         loop {
-            if q.stop
-                || q.flushing > 0
-                || q.waiting > 0
-                || q.buf.len() >= BATCH
-                || q.buf.len() > self.capacity / 2
-            {
+            if q.stop || q.flushing > 0 || q.waiting > 0 || q.buf.len() > self.capacity / 2 {
                 break;
             }
             let now = Instant::now();
@@ -965,8 +966,7 @@ impl Pipeline {
                     let mut q = lock(&self.queue);
                     (std::mem::take(&mut q.buf), std::mem::take(&mut q.count))
                 };
-                let mut rest = Vec::with_capacity(raw.len() + raw.len() / 2);
-                unframe(&raw, &mut rest, &mut Vec::new());
+                let rest = finished(&raw);
                 let in_sink = self.stats().pending.saturating_sub(queued);
                 match self.fallback_at_exit() {
                     Fallback::Stderr => {
@@ -1009,9 +1009,7 @@ impl Pipeline {
                 );
                 let mut err = io::stderr().lock();
                 let _ = err.write_all(w.outgoing());
-                let raw = std::mem::take(&mut q.buf);
-                let mut rest = Vec::with_capacity(raw.len() + raw.len() / 2);
-                unframe(&raw, &mut rest, &mut Vec::new());
+                let rest = finished(&std::mem::take(&mut q.buf));
                 match &mut w.chain {
                     Some(chain) => {
                         let mut sealed = Vec::with_capacity(rest.len() + rest.len() / 4);
